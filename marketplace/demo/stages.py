@@ -1,0 +1,34 @@
+"""The demo's stages, in order. Each app adds its own stage here explicitly (no plugin magic):
+a stage is `(name, function(ctx, progress), expected rows)`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from marketplace.models import Community, Resource, Subdistrict, User, WorkUnit
+
+from . import loader
+from .loader import DemoContext, Progress
+
+Stage = tuple[str, Callable[[DemoContext, Progress], None], int]
+
+
+def plan(ctx: DemoContext) -> list[Stage]:
+    d = ctx.district
+    stages: list[Stage] = [
+        ("geography", loader.load_geography, len(d.subdistricts) + len(d.communities)),
+        ("units", loader.load_units, len(d.units) + len(d.resources)),
+        ("people", loader.load_people, 2 * len(d.residents) + 10),
+    ]
+    return stages
+
+
+def counts() -> dict[str, int]:
+    """What the demo holds, for the command's summary."""
+    return {
+        "subdistricts": Subdistrict.objects.count(),
+        "communities": Community.objects.count(),
+        "units": WorkUnit.objects.count(),
+        "resources": Resource.objects.count(),
+        "users": User.objects.count(),
+    }

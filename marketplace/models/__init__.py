@@ -1,0 +1,22 @@
+from .audit import AuditEntry
+from .district import Community, DemoDistrict, Subdistrict, WorkUnit
+from .enums import BookingMode, ResourceCategory, Role, Sex, TargetGroup, WorkUnitKind
+from .people import Membership, User
+from .resources import Resource
+
+__all__ = [
+    "AuditEntry",
+    "BookingMode",
+    "Community",
+    "DemoDistrict",
+    "Membership",
+    "Resource",
+    "ResourceCategory",
+    "Role",
+    "Sex",
+    "Subdistrict",
+    "TargetGroup",
+    "User",
+    "WorkUnit",
+    "WorkUnitKind",
+]
