@@ -93,20 +93,21 @@ def load_people(ctx: DemoContext, progress: Progress) -> None:
     """Residents (a few per community, one shared precomputed password hash) and the demo users."""
     d = ctx.district
     ctx.password_hash = make_password(DEMO_PASSWORD)
-    users = [User(username=f"res{i:05d}", full_name=r.full_name, birth_date=r.birth_date, phone=r.phone,
+    users = [User(username=f"res{i:05d}", full_name=r.full_name, birth_date=r.birth_date, phone=r.phone, sex=r.sex,
                   is_disabled=r.disabled, password=ctx.password_hash, demo=True)
              for i, r in enumerate(d.residents)]
     first_community = d.communities[0]
     first_unit = d.units[0]
     specials = [
-        ("demo-resident", "王建国", dt.date(1950, 5, 12)),
+        ("demo-resident", "王建国", dt.date(1950, 5, 12)),  # a man, see sex below
         ("demo-unit", "李明华", None),
         ("demo-gate", "赵志强", None),
         ("demo-worker", "陈秀英", None),
         ("demo-staff", "周文杰", None),
     ]
     users += [User(username=name, full_name=full, birth_date=born, password=ctx.password_hash, demo=True,
-                   phone="13800138000" if name == "demo-resident" else "")
+                   phone="13800138000" if name == "demo-resident" else "",
+                   sex="MALE" if name == "demo-resident" else "")
               for name, full, born in specials]
     created = _bulk(User, users, progress)
     ctx.residents = {r.key: u.pk for r, u in zip(d.residents, created, strict=False)}

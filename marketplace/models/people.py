@@ -70,6 +70,8 @@ class User(AbstractUser):
 
     full_name = models.CharField(_("full name"), max_length=60, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    sex = models.CharField(_("sex"), max_length=10, choices=[("MALE", _("Male")), ("FEMALE", _("Female"))],
+                           blank=True, help_text=_("Used only for single-sex bathhouse sessions."))
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     is_disabled = models.BooleanField(_("has a disability"), default=False)
     disability_consent_at = models.DateTimeField(_("disability consent recorded at"), null=True, blank=True)
