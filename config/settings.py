@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "marketplace",
     "booking",
+    "booking.notifications",
     "matching",
     "frontend",
 ]
@@ -124,10 +125,29 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# OAuth2 for client apps, following RFC 9700 (the OAuth 2.0 Security BCP): no implicit or password
+# grants, PKCE with S256 only, tokens hashed at rest, refresh-token replay revokes the family, exact
+# https (or the apps' own custom-scheme) redirect URIs; plain http only in debug.
 OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
     "REFRESH_TOKEN_EXPIRE_SECONDS": 30 * 24 * 3600,
     "PKCE_REQUIRED": True,
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
+    "ALLOW_URI_WILDCARDS": False,
+    "ALLOWED_REDIRECT_URI_SCHEMES": (["http"] if DEBUG else [])
+    + ["https"]
+    + [s.strip() for s in os.environ.get("OAUTH_APP_SCHEMES", "").split(",") if s.strip()],
     "SCOPES": {"read": _("Read"), "write": _("Write")},
     "DEFAULT_SCOPES": ["read", "write"],
 }
@@ -205,3 +225,6 @@ LOGGING = {
 
 # Periodic jobs (one beat). Apps add their entries here; each job holds a singleton lock.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE["sweep-notification-outbox"] = {
+    "task": "booking.notifications.tasks.sweep_outbox_task", "schedule": 60.0,
+}
