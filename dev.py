@@ -116,7 +116,7 @@ def cmd_run(args: argparse.Namespace) -> None:
     finally:
         for proc in (server, worker):
             if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
+                proc.terminate()  # the worker's warm shutdown stops its pool children itself
         for proc in (server, worker):
             try:
                 proc.wait(timeout=15)
