@@ -1,0 +1,226 @@
+"""The solver's entry points.
+
+``solve(problem, settings)`` runs everything in this process. For scale-out the same pipeline is split:
+``prepare(problem, settings) -> list[Part]`` (candidates, decomposition, tiling), ``solve_part(part,
+settings) -> PartResult`` (independent, picklable/JSON-able; fan out as a Celery group) and
+``merge(problem, results, settings) -> Solution`` (the chord callback: border fill of tiled components,
+bound, audit, reasons, metrics). All of it is deterministic for the same input and settings (CP-SAT with
+one worker and a deterministic time limit; with wall-clock limits CP-SAT may stop at different points).
+
+Raises :class:`matching.solver.audit.AuditError` if a solution would break a rule (a bug, never published).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+
+from . import audit, candidates, decompose, flow, greedy, metrics, reasons
+from .domain import Allocation, Problem, Solution, SolveSettings
+from .part import Part, PartResult
+from .repair import State, fill, repair
+
+Progress = Callable[[float, str], None]
+
+
+def prepare(problem: Problem, settings: SolveSettings) -> list[Part]:
+    """Independent parts of the problem, ordered by (category, first need)."""
+    problem.validate()
+    return decompose.split(problem, candidates.build(problem), settings)
+
+
+def _result(
+    part: Part,
+    st: State,
+    method: str,
+    flow_bound: int,
+    cpsat_bound: int | None,
+    exact: bool,
+    stages: list[tuple[str, float]],
+) -> PartResult:
+    served = st.served()
+    bound = flow_bound if cpsat_bound is None else min(flow_bound, cpsat_bound)
+    alloc = tuple(
+        (
+            part.need_keys[part.cand_need[c]],
+            part.site_keys[part.cand_site[c]],
+            part.cand_block[c],
+            q,
+            part.cand_dist[c],
+        )
+        for c, q in st.alloc()
+    )
+    return PartResult(
+        index=part.index,
+        method=method,
+        alloc=alloc,
+        served=served,
+        bound=max(bound, served),
+        flow_bound=flow_bound,
+        cpsat_bound=cpsat_bound,
+        proven_optimal=served >= bound,
+        exact_dominance=exact,
+        tiled=part.tiled,
+        stages=tuple(stages),
+        need_keys=part.need_keys if part.tiled else (),
+    )
+
+
+def solve_part(part: Part, settings: SolveSettings, *, time_limit_s: float | None = None) -> PartResult:
+    """Solve one part with ``settings.method``; never returns an infeasible assignment.
+
+    ``time_limit_s`` (default: ``settings.time_limit_s``) bounds the CP-SAT polish of this part.
+    """
+    stages: list[tuple[str, float]] = []
+    t = time.perf_counter()
+    fr = flow.solve(part, settings.fairness_tiers)
+    stages.append(("flow", time.perf_counter() - t))
+    if settings.method == "greedy":
+        t = time.perf_counter()
+        st = greedy.solve(part)
+        stages.append(("greedy", time.perf_counter() - t))
+        return _result(part, st, "greedy", fr.value, None, fr.exact_dominance, stages)
+    t = time.perf_counter()
+    st = repair(part, fr.x)
+    fill(st)
+    stages.append(("repair+fill", time.perf_counter() - t))
+    cp_bound: int | None = None
+    if (
+        settings.method == "cpsat"
+        and st.served() < fr.value
+        and len(part.need_keys) >= settings.cpsat_min_part
+    ):
+        from . import cpsat  # ortools.sat loads only when used
+
+        t = time.perf_counter()
+        limit = settings.time_limit_s if time_limit_s is None else time_limit_s
+        st, cp_bound = cpsat.polish(part, st, settings, limit)
+        stages.append(("cpsat", time.perf_counter() - t))
+    return _result(part, st, settings.method, fr.value, cp_bound, fr.exact_dominance, stages)
+
+
+def _servable(problem: Problem, cs: candidates.CandidateSet, settings: SolveSettings) -> dict[str, int]:
+    site_cap: dict[tuple[int, int], int] = defaultdict(int)
+    for c in decompose.useful(problem, cs, settings):
+        site_cap[(cs.need[c], cs.res[c])] += cs.cap[c]
+    per_need: dict[int, list[int]] = defaultdict(list)
+    for (n, _), cap in site_cap.items():
+        per_need[n].append(cap)
+    out = {}
+    for n, need in enumerate(problem.needs):
+        caps = sorted(per_need.get(n, []), reverse=True)[: settings.k_for(need.category)]
+        out[need.key] = min(need.units, sum(caps))
+    return out
+
+
+def _border_fill(
+    problem: Problem,
+    cs: candidates.CandidateSet,
+    settings: SolveSettings,
+    allocs: list[Allocation],
+    tiled_needs: set[str],
+) -> tuple[list[Allocation], float]:
+    """Fill each tiled component as a whole from the tiles' answers; returns allocations and the
+    component bound (flow over the whole component: tiles' own bounds do not bound it)."""
+    useful = decompose.useful(problem, cs, settings)
+    by_cat: dict[str, list[int]] = defaultdict(list)
+    for c in useful:
+        by_cat[problem.needs[cs.need[c]].category].append(c)
+    keep = [a for a in allocs if a.need_key not in tiled_needs]
+    bound = 0.0
+    for cat in sorted(by_cat):
+        for comp in decompose._components(cs, by_cat[cat], len(problem.needs)):
+            if not any(problem.needs[cs.need[c]].key in tiled_needs for c in comp):
+                continue
+            part = decompose.make_part(problem, cs, comp, settings, -1)
+            bound += flow.solve(part, settings.fairness_tiers).value
+            index = {
+                (part.need_keys[part.cand_need[c]], part.site_keys[part.cand_site[c]], part.cand_block[c]): c
+                for c in range(part.size)
+            }
+            x = [0] * part.size
+            for a in allocs:
+                if (a.need_key, a.resource_key, a.block_index) in index:
+                    x[index[(a.need_key, a.resource_key, a.block_index)]] = a.quantity
+            st = State(part, x)
+            fill(st)
+            keep.extend(
+                Allocation(
+                    part.need_keys[part.cand_need[c]],
+                    part.site_keys[part.cand_site[c]],
+                    part.cand_block[c],
+                    q,
+                    part.cand_dist[c],
+                )
+                for c, q in st.alloc()
+            )
+    return keep, bound
+
+
+def merge(
+    problem: Problem,
+    results: Sequence[PartResult],
+    settings: SolveSettings,
+    *,
+    cs: candidates.CandidateSet | None = None,
+) -> Solution:
+    """Combine part results into an audited Solution (raises AuditError on any violation)."""
+    stages: dict[str, float] = defaultdict(float)
+    t = time.perf_counter()
+    cs = candidates.build(problem) if cs is None else cs
+    allocs = [Allocation(*a) for r in results for a in r.alloc]
+    tiled_needs = {a[0] for r in results if r.tiled for a in r.alloc}
+    tiled_needs |= {k for r in results if r.tiled for k in _part_needs(r)}
+    bound = float(sum(r.bound for r in results if not r.tiled))
+    if any(r.tiled for r in results):
+        allocs, tiled_bound = _border_fill(problem, cs, settings, allocs, tiled_needs)
+        bound += tiled_bound
+    allocs.sort(key=lambda a: (a.need_key, a.resource_key, a.block_index))
+    for r in results:
+        for name, sec in r.stages:
+            stages[name] += sec
+    audit.check(problem, allocs, settings)
+    unserved = reasons.explain(problem, cs, allocs)
+    served = sum(a.quantity for a in allocs)
+    m = metrics.compute(problem, allocs, max(bound, served), _servable(problem, cs, settings))
+    stages["merge"] += time.perf_counter() - t
+    return Solution(
+        allocations=tuple(allocs),
+        unserved=tuple(unserved),
+        metrics=m,
+        stages=tuple(sorted(stages.items())),
+        parts=len(results),
+        proven_optimal=served >= bound,
+    )
+
+
+def _part_needs(result: PartResult) -> tuple[str, ...]:
+    return result.need_keys
+
+
+def solve(problem: Problem, settings: SolveSettings, *, on_progress: Progress | None = None) -> Solution:
+    """Everything in this process: prepare, solve every part (CP-SAT time shared by part size), merge."""
+    t = time.perf_counter()
+    problem.validate()
+    cs = candidates.build(problem)
+    t_cand = time.perf_counter() - t
+    t = time.perf_counter()
+    parts = decompose.split(problem, cs, settings)
+    t_split = time.perf_counter() - t
+    total = sum(p.size for p in parts) or 1
+    results = []
+    deadline = time.perf_counter() + settings.time_limit_s
+    done = 0
+    for i, part in enumerate(parts):
+        left = max(0.0, deadline - time.perf_counter())
+        share = left * part.size / max(1, total - done)
+        results.append(solve_part(part, settings, time_limit_s=share))
+        done += part.size
+        if on_progress:
+            on_progress((i + 1) / (len(parts) + 1), f"part {i + 1}/{len(parts)}")
+    sol = merge(problem, results, settings, cs=cs)
+    if on_progress:
+        on_progress(1.0, "merged")
+    stages = (("candidates", t_cand), ("decompose", t_split), *sol.stages)
+    return Solution(sol.allocations, sol.unserved, sol.metrics, stages, sol.parts, sol.proven_optimal)
