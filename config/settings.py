@@ -60,7 +60,6 @@ INSTALLED_APPS = [
     "django_htmx",
     "marketplace",
     "booking",
-    "booking.notifications",
     "matching",
     "frontend",
 ]
@@ -225,6 +224,3 @@ LOGGING = {
 
 # Periodic jobs (one beat). Apps add their entries here; each job holds a singleton lock.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
-CELERY_BEAT_SCHEDULE["sweep-notification-outbox"] = {
-    "task": "booking.notifications.tasks.sweep_outbox_task", "schedule": 60.0,
-}
