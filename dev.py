@@ -126,8 +126,41 @@ def cmd_run(args: argparse.Namespace) -> None:
 
 
 # --- test -----------------------------------------------------------------------------------------
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def has_cjk_font() -> bool:
+    try:
+        out = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return bool(out.strip())
+
+
+def ensure_browsers() -> None:
+    """The browser tests drive Debian's Chromium with a CJK font (without one, Chinese renders as boxes).
+    Installed with apt-get when we are root and they are missing; otherwise those tests skip."""
+    if CHROMIUM.exists() and has_cjk_font():
+        return
+    if os.name != "posix" or os.geteuid() != 0 or not Path("/usr/bin/apt-get").exists():
+        say("Chromium or a CJK font is missing and apt-get is not usable here: the browser tests will skip")
+        return
+    say("installing Chromium and a CJK font for the browser tests (apt-get)")
+    apt_env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    started = time.monotonic()
+    try:
+        subprocess.run(["apt-get", "update", "-qq"], env=apt_env, timeout=BUDGETS["browsers"], check=False)
+        remaining = max(30, BUDGETS["browsers"] - (time.monotonic() - started))
+        subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium", "fonts-noto-cjk"],
+                       env=apt_env, timeout=remaining, check=False)
+    except subprocess.TimeoutExpired:
+        say("browsers exceeded its time budget; the browser tests may skip")
+    say(f"browsers: {time.monotonic() - started:.1f} s")
+
+
 def cmd_test(args: argparse.Namespace) -> None:
     ensure_venv("requirements-dev.txt")
+    ensure_browsers()
     require = os.environ.get("REQUIRE_SERVICES") == "1"
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
     env["DJANGO_SETTINGS_MODULE"] = "config.settings_test"

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "marketplace",
     "booking",
+    "booking.notifications",
     "matching",
     "frontend",
 ]
@@ -224,3 +225,24 @@ LOGGING = {
 
 # Periodic jobs (one beat). Apps add their entries here; each job holds a singleton lock.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE["sweep-notification-outbox"] = {
+    "task": "booking.notifications.tasks.sweep_outbox_task", "schedule": 60.0,
+}
+CELERY_BEAT_SCHEDULE["reap-match-runs"] = {"task": "matching.tasks.reap_match_runs_task", "schedule": 60.0}
+
+# Booking (booking/tasks.py): slots stored 8 weeks ahead; unused quota returns 24 h before a slot.
+BOOKING_HORIZON_DAYS = int(os.environ.get("BOOKING_HORIZON_DAYS", "56"))
+BOOKING_QUOTA_RELEASE_HOURS = float(os.environ.get("BOOKING_QUOTA_RELEASE_HOURS", "24"))
+CELERY_BEAT_SCHEDULE["materialise-slots"] = {"task": "booking.tasks.materialise_slots_task", "schedule": 3600.0}
+CELERY_BEAT_SCHEDULE["release-quota"] = {"task": "booking.tasks.release_quota_task", "schedule": 300.0}
+CELERY_BEAT_SCHEDULE["expire-bookings"] = {"task": "booking.tasks.expire_bookings_task", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["mark-no-shows"] = {"task": "booking.tasks.mark_no_shows_task", "schedule": 300.0}
+CELERY_BEAT_SCHEDULE["send-reminders"] = {"task": "booking.tasks.send_reminders_task", "schedule": 900.0}
+CELERY_BEAT_SCHEDULE["extend-standing-bookings"] = {"task": "booking.tasks.extend_standing_bookings_task",
+                                                    "schedule": 3600.0}
+
+# Personal data (marketplace/tasks.py): booking rows keep no plate, note or check-in code after this.
+PERSONAL_DATA_RETENTION_DAYS = int(os.environ.get("PERSONAL_DATA_RETENTION_DAYS", "180"))
+CELERY_BEAT_SCHEDULE["anonymise-personal-data"] = {
+    "task": "marketplace.tasks.anonymise_personal_data_task", "schedule": 24 * 3600.0,
+}

@@ -3,12 +3,15 @@ from django.contrib import admin
 from django.urls import include, path
 
 from . import health
+from .graphql.view import graphql_view
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("graphql/", graphql_view, name="graphql"),
     path("admin/", admin.site.urls),
     path("o/", include("oauth2_provider.urls", namespace="oauth2_provider")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("booking.urls")),
     path("", include("frontend.urls")),
 ]

@@ -1,7 +1,13 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 
 class FrontendConfig(AppConfig):
     name = "frontend"
     verbose_name = _("Web app")
+
+    def ready(self) -> None:
+        from .checks import check_documents
+
+        checks.register(check_documents)

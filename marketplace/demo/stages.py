@@ -20,6 +20,13 @@ def plan(ctx: DemoContext) -> list[Stage]:
         ("units", loader.load_units, len(d.units) + len(d.resources)),
         ("people", loader.load_people, 2 * len(d.residents) + 10),
     ]
+    from matching.demo import load_needs
+
+    stages.append(("needs", load_needs, len(d.needs)))
+    from booking.demo import load_hours, load_slots_and_bookings
+
+    stages.append(("opening hours", load_hours, len(d.resources)))
+    stages.append(("slots and bookings", load_slots_and_bookings, 60 * len(d.resources)))
     return stages
 
 

@@ -1,0 +1,1 @@
+"""The booking part of the GraphQL API: slots, bookings, standing bookings, notifications."""

@@ -1,0 +1,148 @@
+"""Adapters from the booking services to GraphQL fields, batched per request.
+
+Every per-object read goes through a dataloader keyed by the object's primary key, batching the
+siblings the list resolvers registered (config/graphql/context.py), so a page of resources costs
+one query for its slots and one for its opening hours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.urls import NoReverseMatch
+from django.utils.translation import gettext_lazy as _
+
+from config.graphql.errors import coded_error
+from marketplace.errors import ErrorCode
+from marketplace.models import BookingMode, Resource, User, WorkUnit
+
+SLOT_RANGE_MAX = dt.timedelta(days=31)
+
+
+def check_period(start: dt.datetime, end: dt.datetime, longest: dt.timedelta = SLOT_RANGE_MAX) -> None:
+    if end <= start or end - start > longest:
+        raise coded_error(ErrorCode.INVALID, _("The period must end after it starts and span at most 31 days."))
+
+
+def _windows(info: Any, resource: Resource) -> list[Any]:
+    """The resource's OpeningWindow rows, one query for every resource seen in the request."""
+    from booking.models import OpeningWindow
+
+    def batch(ids: list[int]) -> dict[int, list[Any]]:
+        out: dict[int, list[Any]] = defaultdict(list)
+        for w in OpeningWindow.objects.filter(resource_id__in=ids).order_by("resource_id", "position", "id"):
+            out[w.resource_id].append(w)
+        return out
+
+    loader = info.context.loader("resource.windows", batch, default=[])
+    return loader.load(resource.pk, info.context.siblings("Resource"))  # type: ignore[no-any-return]
+
+
+def opening_hours(info: Any, resource: Resource) -> list[dict[str, Any]]:
+    out = []
+    for w in _windows(info, resource):
+        capacity = w.capacity if w.capacity is not None else resource.capacity
+        if resource.booking_mode == BookingMode.EXCLUSIVE:
+            capacity = 1
+        out.append({"weekdays": list(w.weekdays), "start_time": w.start_time, "end_time": w.end_time,
+                    "ends_next_day": w.ends_next_day, "valid_from": w.valid_from, "valid_to": w.valid_to,
+                    "capacity": capacity, "sex": w.sex})
+    return out
+
+
+def _horizon(resource: Resource) -> dt.date | None:
+    try:
+        return resource.hours.materialised_until  # type: ignore[attr-defined,no-any-return]
+    except ObjectDoesNotExist:
+        return None
+
+
+def resource_slots(info: Any, resource: Resource, start: dt.datetime, end: dt.datetime) -> list[Any]:
+    """The slots of `resource` starting in [start, end), ordered by start: stored ones, and beyond the
+    resource's stored horizon virtual ones computed from its windows with its quota rules' amounts as
+    `held` — the same result as booking.services.slots.slots_between (a test holds them equal), but
+    batched over every resource of the page and reusing its rows, windows and horizon."""
+    from booking.models import QuotaRule, Slot
+    from booking.services import quota as quota_service
+    from booking.services.clock import local_date
+    from booking.services.slots import SlotView, occurrences, slot_capacity, slot_key, specs_of, view_of
+
+    check_period(start, end)
+    known: dict[int, Resource] = info.context.objects.setdefault("Resource", {})
+    known.setdefault(resource.pk, resource)
+
+    def batch(ids: list[int]) -> dict[int, list[Any]]:
+        resources = {rid: known[rid] for rid in ids if rid in known}
+        missing = [rid for rid in ids if rid not in resources]
+        if missing:
+            resources.update(Resource.objects.select_related("hours").in_bulk(missing))
+        out: dict[int, list[Any]] = {i: [] for i in ids}
+        stored = list(Slot.objects.filter(resource_id__in=ids, start__gte=start, start__lt=end))
+        taken = {(s.resource_id, s.start) for s in stored}
+        for slot in stored:
+            out[slot.resource_id].append(view_of(slot))
+        rules: dict[int, list[Any]] = defaultdict(list)
+        needs_virtual = [rid for rid, r in resources.items() if (_horizon(r) or dt.date.min) < local_date(end)]
+        if needs_virtual:
+            for rule in QuotaRule.objects.filter(resource_id__in=needs_virtual, removed_at__isnull=True,
+                                                 ends_on__gte=local_date(start)):
+                rules[rule.resource_id].append(rule)
+        for rid in needs_virtual:
+            r = resources[rid]
+            windows = specs_of(_windows(info, r))
+            if not windows:
+                continue
+            first_day = local_date(start)
+            until = _horizon(r)
+            if until is not None:
+                first_day = max(first_day, until + dt.timedelta(days=1))
+            for occ in occurrences(r, windows, first_day, local_date(end)):
+                if not start <= occ.start < end or (rid, occ.start) in taken:
+                    continue
+                capacity = slot_capacity(r, occ.window)
+                held = min(capacity, sum(q.amount for q in rules[rid] if quota_service.rule_matches(q, occ.start)))
+                out[rid].append(SlotView(key=slot_key(rid, occ.start), pk=None, resource_id=rid, start=occ.start,
+                                         end=occ.end, capacity=capacity, booked=0, held=held, closed=False,
+                                         sex=occ.window.sex))
+        for views in out.values():
+            views.sort(key=lambda v: v.start)
+        info.context.seen("Slot", [v.pk for views in out.values() for v in views if v.pk is not None])
+        return out
+
+    loader = info.context.loader(("resource.slots", start, end), batch, default=[])
+    return loader.load(resource.pk, info.context.siblings("Resource"))  # type: ignore[no-any-return]
+
+
+def calendar_feed_url(info: Any, user: User) -> str | None:
+    from booking.services.calendar import feed_url
+
+    try:
+        path = feed_url(user)
+    except NoReverseMatch:
+        return None
+    return str(info.context.request.build_absolute_uri(path))
+
+
+def booking_calendar_url(info: Any, booking: Any) -> str | None:
+    from booking.services.calendar import booking_calendar_url as url_of
+
+    try:
+        path = url_of(booking)
+    except NoReverseMatch:
+        return None
+    return str(info.context.request.build_absolute_uri(path))
+
+
+def unit_contribution(info: Any, unit: WorkUnit, first_day: dt.date, last_day: dt.date) -> list[Any]:
+    from booking.graphql.stats import contribution
+
+    return contribution(info, unit, first_day, last_day)
+
+
+def resource_utilisation(info: Any, resource: Resource, first_day: dt.date, last_day: dt.date) -> list[Any]:
+    from booking.graphql.stats import utilisation_points
+
+    return utilisation_points(info, resource, first_day, last_day)

@@ -1,0 +1,187 @@
+"""Booking mutations: closeSlots, bookSlot, cancelBooking, decideBooking, checkIn, markNotificationsRead.
+
+Handlers parse input and find the objects in the viewer's scope (NOT_FOUND otherwise); the booking
+services check the rest of the contract's table and every rule.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import graphene
+from django.utils.translation import gettext_lazy as _
+from graphql import GraphQLResolveInfo as Info
+
+from config.graphql.errors import errors_field
+from config.graphql.mutations import mutation_field
+from config.graphql.relay import decode_int_id
+from marketplace.errors import ErrorCode, ErrorCollector, ServiceError
+from marketplace.graphql import permissions as marketplace_permissions
+from marketplace.models import Resource, User
+
+from . import permissions
+from .inputs import (
+    BookSlotInput,
+    CancelBookingInput,
+    CheckInInput,
+    CloseSlotsInput,
+    DecideBookingInput,
+    MarkNotificationsReadInput,
+)
+from .types import Booking, StandingBooking
+
+FOR_RESIDENTS_MAX = 50
+
+
+def _resource(info: Info, global_id: str | None, field: str = "resourceId") -> Resource:
+    pk = decode_int_id(global_id, "Resource")
+    found = marketplace_permissions.resources(info.context.user).filter(pk=pk).first() if pk is not None else None
+    if found is None:
+        raise ServiceError.of(ErrorCode.NOT_FOUND, _("There is no such resource."), field)
+    return found  # type: ignore[no-any-return]
+
+
+def _booking(info: Info, global_id: str) -> Any:
+    pk = decode_int_id(global_id, "Booking")
+    found = permissions.bookings(info.context.user).filter(pk=pk).first() if pk is not None else None
+    if found is None:
+        raise ServiceError.of(ErrorCode.NOT_FOUND, _("There is no such booking."), "bookingId")
+    return found
+
+
+def close(info: Info, data: Any) -> dict[str, Any]:
+    from booking.services.availability import close_slots
+
+    resource = _resource(info, data.resource_id)
+    closed, cancelled = close_slots(actor=info.context.user, resource=resource, start=data.from_, end=data.to,
+                                    reason=data.reason, now=info.context.now)
+    return {"closed_slots": closed, "cancelled_bookings": cancelled}
+
+
+def _residents(info: Info, ids: list[str] | None) -> list[User] | None:
+    if ids is None:
+        return None
+    if len(ids) > FOR_RESIDENTS_MAX:
+        raise ServiceError.of(ErrorCode.INVALID, _("Book for at most 50 residents at once."), "forResidents")
+    errors = ErrorCollector()
+    wanted: list[int] = []
+    for index, gid in enumerate(ids):
+        pk = decode_int_id(gid, "User")
+        if pk is None:
+            errors.add(ErrorCode.NOT_FOUND, _("There is no such resident."), f"forResidents.{index}")
+        else:
+            wanted.append(pk)
+    errors.raise_if_any()
+    found = {u.pk: u for u in User.objects.filter(pk__in=wanted).prefetch_related("memberships")}
+    for index, pk in enumerate(wanted):
+        if pk not in found:
+            errors.add(ErrorCode.NOT_FOUND, _("There is no such resident."), f"forResidents.{index}")
+    errors.raise_if_any()
+    return [found[pk] for pk in wanted]
+
+
+def book(info: Info, data: Any) -> dict[str, Any]:
+    from booking.services.bookings import BookingRequest, book_slot
+
+    resource = _resource(info, data.resource_id)
+    weekdays = data.get("weekdays")
+    request = BookingRequest(
+        resource=resource, start=data.start, slots=data.get("slots") or 1, quantity=data.get("quantity") or 1,
+        attendees=data.get("attendees"), plate_number=data.get("plate_number") or "", note=data.get("note") or "",
+        join_waitlist=bool(data.get("join_waitlist")), standing_until=data.get("standing_until"),
+        weekdays=tuple(weekdays) if weekdays is not None else None,
+    )
+    result = book_slot(actor=info.context.user, request=request, for_residents=_residents(info, data.get(
+        "for_residents")), idempotency_key=data.get("idempotency_key"), now=info.context.now)
+    return {"booking": result.booking, "bookings": list(result.bookings), "standing": result.standing}
+
+
+def cancel(info: Info, data: Any) -> dict[str, Any]:
+    from booking.services.lifecycle import cancel_booking
+
+    booking = _booking(info, data.booking_id)
+    booking = cancel_booking(actor=info.context.user, booking=booking, reason=data.get("reason") or "",
+                             whole_standing=bool(data.get("whole_standing")), now=info.context.now)
+    return {"booking": booking}
+
+
+def decide(info: Info, data: Any) -> dict[str, Any]:
+    from booking.services.lifecycle import decide_booking
+
+    booking = _booking(info, data.booking_id)
+    booking = decide_booking(actor=info.context.user, booking=booking, approve=data.approve,
+                             reason=data.get("reason") or "", now=info.context.now)
+    return {"booking": booking}
+
+
+def check_in_handler(info: Info, data: Any) -> dict[str, Any]:
+    from booking.services.lifecycle import check_in
+
+    resource = _resource(info, data.resource_id) if data.get("resource_id") is not None else None
+    code = (data.code or "").strip()
+    if not code.isdigit() or len(code) != 6:
+        raise ServiceError.of(ErrorCode.NOT_FOUND, _("There is no booking with this code."), "code")
+    booking = check_in(actor=info.context.user, code=code, resource=resource, now=info.context.now)
+    return {"booking": booking}
+
+
+def mark_read_handler(info: Info, data: Any) -> dict[str, Any]:
+    from booking.notifications.services import mark_read
+
+    ids = data.get("ids")
+    pks: list[int] | None = None
+    if ids is not None:
+        if len(ids) > 500:
+            raise ServiceError.of(ErrorCode.INVALID, _("Mark at most 500 notifications at once."), "ids")
+        pks = [pk for pk in (decode_int_id(gid, "Notification") for gid in ids) if pk is not None]
+    if pks is None and not data.get("all"):
+        raise ServiceError.of(ErrorCode.INVALID, _("Give `ids` or `all`."), "ids")
+    unread = mark_read(user=info.context.user, ids=pks, all=bool(data.get("all")), now=info.context.now)
+    return {"unread_count": unread}
+
+
+class CloseSlotsPayload(graphene.ObjectType):
+    closed_slots = graphene.NonNull(graphene.Int)
+    cancelled_bookings = graphene.NonNull(graphene.Int)
+    errors = errors_field()
+
+
+class BookSlotPayload(graphene.ObjectType):
+    booking = graphene.Field(Booking)
+    bookings = graphene.NonNull(graphene.List(graphene.NonNull(Booking)))
+    standing = graphene.Field(StandingBooking)
+    errors = errors_field()
+
+
+class CancelBookingPayload(graphene.ObjectType):
+    booking = graphene.Field(Booking)
+    errors = errors_field()
+
+
+class DecideBookingPayload(graphene.ObjectType):
+    booking = graphene.Field(Booking)
+    errors = errors_field()
+
+
+class CheckInPayload(graphene.ObjectType):
+    booking = graphene.Field(Booking)
+    errors = errors_field()
+
+
+class MarkNotificationsReadPayload(graphene.ObjectType):
+    unread_count = graphene.NonNull(graphene.Int)
+    errors = errors_field()
+
+
+class BookingMutation(graphene.ObjectType):
+    close_slots = mutation_field("closeSlots", CloseSlotsPayload, CloseSlotsInput, close,
+                                 defaults={"closed_slots": 0, "cancelled_bookings": 0},
+                                 description="bookings inside are cancelled and their owners told")
+    book_slot = mutation_field("bookSlot", BookSlotPayload, BookSlotInput, book, defaults={"bookings": []})
+    cancel_booking = mutation_field("cancelBooking", CancelBookingPayload, CancelBookingInput, cancel)
+    decide_booking = mutation_field("decideBooking", DecideBookingPayload, DecideBookingInput, decide)
+    check_in = mutation_field("checkIn", CheckInPayload, CheckInInput, check_in_handler,
+                              description="from 30 min before start to the end")
+    mark_notifications_read = mutation_field("markNotificationsRead", MarkNotificationsReadPayload,
+                                             MarkNotificationsReadInput, mark_read_handler,
+                                             defaults={"unread_count": 0})

@@ -1,0 +1,106 @@
+"""Root query fields of the booking part: myBookings, unitBookings, kitchenSheet, myNotifications."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import graphene
+from django.db.models import Q
+from graphql import GraphQLResolveInfo as Info
+
+from config.graphql.relay import connection_from, decode_int_id
+from config.graphql.scalars import Date, DateTime
+from marketplace.errors import ServiceError
+from marketplace.graphql import permissions as marketplace_permissions
+from marketplace.graphql.enums import BookingStatus, value_of
+from marketplace.graphql.types import viewer_of
+
+from . import permissions
+from .types import BookingConnection, KitchenSheetLine, NotificationConnection
+
+
+def _filter_bookings(qs: Any, statuses: list[Any] | None, start: dt.datetime | None, end: dt.datetime | None) -> Any:
+    if statuses:
+        qs = qs.filter(status__in=[value_of(s) for s in statuses])
+    if start is not None:
+        qs = qs.filter(start__gte=start)
+    if end is not None:
+        qs = qs.filter(start__lt=end)
+    return qs.order_by("start", "id")
+
+
+class BookingQuery(graphene.ObjectType):
+    my_bookings = graphene.NonNull(BookingConnection, statuses=graphene.List(graphene.NonNull(BookingStatus)),
+                                   from_=graphene.Argument(DateTime, name="from"), to=graphene.Argument(DateTime),
+                                   first=graphene.Int(), after=graphene.String(), description="by start, then id")
+    unit_bookings = graphene.NonNull(BookingConnection, resource=graphene.ID(),
+                                     statuses=graphene.List(graphene.NonNull(BookingStatus)),
+                                     from_=graphene.Argument(DateTime, name="from"), to=graphene.Argument(DateTime),
+                                     search=graphene.String(), first=graphene.Int(), after=graphene.String(),
+                                     description="by start, then id")
+    kitchen_sheet = graphene.NonNull(graphene.List(graphene.NonNull(KitchenSheetLine)),
+                                     resource=graphene.NonNull(graphene.ID), date=graphene.NonNull(Date),
+                                     description="U and G: per slot of the day, after the booking cutoff")
+    my_notifications = graphene.NonNull(NotificationConnection, unread_only=graphene.Boolean(),
+                                        first=graphene.Int(), after=graphene.String(), description="newest first")
+
+    @staticmethod
+    def resolve_my_bookings(root: Any, info: Info, statuses: list[Any] | None = None, to: dt.datetime | None = None,
+                            first: int | None = None, after: str | None = None, **kwargs: Any) -> Any:
+        viewer = viewer_of(info)
+        qs = permissions.bookings(viewer)
+        qs = qs.filter(user_id=viewer.pk) if viewer is not None else qs.none()
+        qs = _filter_bookings(qs, statuses, kwargs.get("from_"), to)
+        return connection_from(BookingConnection, qs, first, after, info=info, seen="Booking")
+
+    @staticmethod
+    def resolve_unit_bookings(root: Any, info: Info, resource: str | None = None, statuses: list[Any] | None = None,
+                              to: dt.datetime | None = None, search: str | None = None, first: int | None = None,
+                              after: str | None = None, **kwargs: Any) -> Any:
+        viewer = viewer_of(info)
+        qs = permissions.bookings(viewer)
+        unit_id = viewer.unit_id if viewer is not None else None
+        qs = qs.filter(resource__unit_id=unit_id) if unit_id is not None else qs.none()
+        if resource is not None:
+            pk = decode_int_id(resource, "Resource")
+            qs = qs.filter(resource_id=pk) if pk is not None else qs.none()
+        if search:
+            text = search.strip()[:100]
+            qs = qs.filter(Q(user__full_name__icontains=text) | Q(plate_number__icontains=text.upper())
+                           | Q(check_in_code=text))
+        qs = _filter_bookings(qs, statuses, kwargs.get("from_"), to)
+        return connection_from(BookingConnection, qs, first, after, info=info, seen="Booking")
+
+    @staticmethod
+    def resolve_kitchen_sheet(root: Any, info: Info, resource: str, date: dt.date) -> list[Any]:
+        from booking.services.kitchen import kitchen_sheet
+
+        viewer = viewer_of(info)
+        pk = decode_int_id(resource, "Resource")
+        if viewer is None or pk is None:
+            return []
+        found = marketplace_permissions.resources(viewer).filter(pk=pk).first()
+        if found is None or not viewer.works_at_unit(found.unit_id):
+            return []
+        try:
+            lines = kitchen_sheet(viewer=viewer, resource=found, date=date, now=info.context.now)
+        except ServiceError:
+            return []
+        info.context.seen("Slot", [line.slot.pk for line in lines if line.slot.pk is not None])
+        return lines
+
+    @staticmethod
+    def resolve_my_notifications(root: Any, info: Info, unread_only: bool | None = None, first: int | None = None,
+                                 after: str | None = None) -> Any:
+        viewer = viewer_of(info)
+        qs = permissions.notifications(viewer)
+        unread = qs.filter(read_at__isnull=True).count() if viewer is not None else 0
+        if unread_only:
+            qs = qs.filter(read_at__isnull=True)
+        qs = qs.order_by("-created_at", "-id")
+        connection = connection_from(NotificationConnection, qs, first, after, info=info, seen="Notification",
+                                     unread_count=unread)
+        info.context.seen("NotificationBooking", [e.node.booking_id for e in connection.edges
+                                                  if e.node.booking_id is not None])
+        return connection

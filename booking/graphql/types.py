@@ -1,0 +1,290 @@
+"""GraphQL types of the booking part: Slot, Booking, StandingBooking, KitchenSheetLine, Notification.
+
+A Slot is a `booking.services.slots.SlotView` (stored or virtual); its global ID is built from
+`slot_key(resource, start)`, so it is stable before and after the slot is stored. Personal fields of
+a booking follow booking/graphql/permissions.py; per-object reads go through dataloaders.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import graphene
+from django.utils import timezone
+from graphene import relay
+from graphql import GraphQLResolveInfo as Info
+
+from config.graphql.relay import global_id, make_connection
+from config.graphql.scalars import Date, DateTime, Time
+from marketplace import privacy
+from marketplace.graphql.enums import BookingStatus, NotificationKind, Sex
+from marketplace.graphql.types import Resource_, User_, viewer_of
+from marketplace.models import Resource, User
+
+from . import permissions
+
+
+def _resource(info: Info, resource_id: int) -> Resource | None:
+    known = info.context.object_of("Resource", resource_id)
+    if known is not None:
+        return known  # type: ignore[no-any-return]
+    loader = info.context.loader("resource", lambda ids: Resource.objects.select_related(
+        "unit__subdistrict").in_bulk(ids))
+    return loader.load(resource_id, info.context.siblings("SlotResource"))  # type: ignore[no-any-return]
+
+
+def _in_booking_window(resource: Resource, start: dt.datetime, now: dt.datetime) -> bool:
+    closes = start - dt.timedelta(minutes=resource.booking_closes_minutes_before)
+    opens = start - dt.timedelta(days=resource.booking_opens_days_before)
+    return opens <= now < closes
+
+
+def _viewer_quota(info: Info, slot: Any) -> int:
+    viewer = viewer_of(info)
+    community_id = viewer.home_community_id if viewer is not None else None
+    if community_id is None or slot.pk is None:
+        return 0
+    from booking.services.quota import quota_remaining_for
+
+    def batch(ids: list[int]) -> dict[int, int]:
+        return quota_remaining_for(ids, community_id)
+
+    loader = info.context.loader("slot.quota", batch, default=0)
+    return loader.load(slot.pk, info.context.siblings("Slot"))  # type: ignore[no-any-return]
+
+
+class Slot(graphene.ObjectType):
+    class Meta:
+        interfaces = (relay.Node,)
+
+    resource = graphene.NonNull(Resource_)
+    start = graphene.NonNull(DateTime)
+    end = graphene.NonNull(DateTime)
+    capacity = graphene.NonNull(graphene.Int)
+    booked = graphene.NonNull(graphene.Int)
+    held = graphene.NonNull(graphene.Int)
+    remaining = graphene.NonNull(graphene.Int)
+    quota_remaining = graphene.NonNull(graphene.Int)
+    closed = graphene.NonNull(graphene.Boolean)
+    sex = graphene.NonNull(Sex)
+
+    @classmethod
+    def is_type_of(cls, root: Any, info: Info) -> bool:
+        from booking.services.slots import SlotView
+
+        return isinstance(root, SlotView)
+
+    @classmethod
+    def get_node(cls, info: Info, key: str) -> Any:
+        from booking.services.slots import slot_view
+        from marketplace.errors import ServiceError
+
+        try:
+            view = slot_view(key)
+        except ServiceError:
+            return None
+        if view is None or _resource(info, view.resource_id) is None:
+            return None
+        return view
+
+    @staticmethod
+    def resolve_id(root: Any, info: Info) -> str:
+        return root.key  # type: ignore[no-any-return]
+
+    @staticmethod
+    def resolve_resource(root: Any, info: Info) -> Resource | None:
+        return _resource(info, root.resource_id)
+
+    @staticmethod
+    def resolve_quota_remaining(root: Any, info: Info) -> int:
+        return _viewer_quota(info, root)
+
+    @staticmethod
+    def resolve_remaining(root: Any, info: Info) -> int:
+        if root.closed:
+            return 0
+        resource = _resource(info, root.resource_id)
+        if resource is None or not _in_booking_window(resource, root.start, info.context.now):
+            return 0
+        remaining = int(root.open_remaining)
+        viewer = viewer_of(info)
+        if viewer is not None and viewer.home_community_id is not None:
+            groups = viewer.eligible_groups(timezone.localdate(root.start))
+            if resource.target_group in groups:
+                remaining += _viewer_quota(info, root)
+        return remaining
+
+
+class StandingBooking(graphene.ObjectType):
+    class Meta:
+        interfaces = (relay.Node,)
+
+    resource = graphene.NonNull(Resource_)
+    weekdays = graphene.NonNull(graphene.List(graphene.NonNull(graphene.Int)))
+    start_time = graphene.NonNull(Time)
+    starts_on = graphene.NonNull(Date)
+    ends_on = graphene.NonNull(Date)
+    quantity = graphene.NonNull(graphene.Int)
+    active = graphene.NonNull(graphene.Boolean)
+
+    @classmethod
+    def is_type_of(cls, root: Any, info: Info) -> bool:
+        from booking.models import StandingBooking as Model
+
+        return isinstance(root, Model)
+
+    @classmethod
+    def get_node(cls, info: Info, pk: str) -> Any:
+        from booking.models import StandingBooking as Model
+
+        viewer = viewer_of(info)
+        if viewer is None or not pk.isdigit():
+            return None
+        visible = permissions.bookings(viewer).filter(standing_id=int(pk)).exists()
+        own = Model.objects.filter(pk=int(pk), user_id=viewer.pk).exists()
+        return Model.objects.select_related("resource").filter(pk=int(pk)).first() if (visible or own) else None
+
+
+class Booking(graphene.ObjectType):
+    class Meta:
+        interfaces = (relay.Node,)
+
+    resource = graphene.NonNull(Resource_)
+    start = graphene.NonNull(DateTime)
+    end = graphene.NonNull(DateTime)
+    quantity = graphene.NonNull(graphene.Int)
+    attendees = graphene.Int()
+    status = graphene.NonNull(BookingStatus)
+    status_reason = graphene.String()
+    waitlist_position = graphene.Int()
+    created_at = graphene.NonNull(DateTime)
+    resident_name = graphene.NonNull(graphene.String)
+    booked_by = graphene.Field(User_)
+    standing = graphene.Field(StandingBooking)
+    plate_number = graphene.String()
+    note = graphene.String()
+    check_in_code = graphene.String()
+    calendar_url = graphene.String()
+
+    @classmethod
+    def is_type_of(cls, root: Any, info: Info) -> bool:
+        from booking.models import Booking as Model
+
+        return isinstance(root, Model)
+
+    @classmethod
+    def get_node(cls, info: Info, pk: str) -> Any:
+        if not pk.isdigit():
+            return None
+        return permissions.bookings(viewer_of(info)).filter(pk=int(pk)).first()
+
+    @staticmethod
+    def resolve_status_reason(root: Any, info: Info) -> str | None:
+        return root.status_reason or None
+
+    @staticmethod
+    def resolve_waitlist_position(root: Any, info: Info) -> int | None:
+        if root.status != "WAITLISTED":
+            return None
+        return root.waitlist_position  # type: ignore[no-any-return]
+
+    @staticmethod
+    def resolve_resident_name(root: Any, info: Info) -> str:
+        return privacy.display_name_for(viewer_of(info), root.user)
+
+    @staticmethod
+    def resolve_booked_by(root: Any, info: Info) -> User | None:
+        return root.booked_by  # type: ignore[no-any-return]
+
+    @staticmethod
+    def resolve_plate_number(root: Any, info: Info) -> str | None:
+        return (root.plate_number or None) if permissions.may_see_details(viewer_of(info), root) else None
+
+    @staticmethod
+    def resolve_note(root: Any, info: Info) -> str | None:
+        return (root.note or None) if permissions.may_see_details(viewer_of(info), root) else None
+
+    @staticmethod
+    def resolve_check_in_code(root: Any, info: Info) -> str | None:
+        return root.check_in_code if permissions.may_see_code(viewer_of(info), root) else None
+
+    @staticmethod
+    def resolve_calendar_url(root: Any, info: Info) -> str | None:
+        if not permissions.may_see_code(viewer_of(info), root):
+            return None
+        from .data import booking_calendar_url
+
+        return booking_calendar_url(info, root)
+
+
+class KitchenSheetLine(graphene.ObjectType):
+    slot = graphene.NonNull(Slot)
+    confirmed = graphene.NonNull(graphene.Int)
+    checked_in = graphene.NonNull(graphene.Int)
+    notes = graphene.NonNull(graphene.List(graphene.NonNull(graphene.String)))
+
+
+class Notification(graphene.ObjectType):
+    class Meta:
+        interfaces = (relay.Node,)
+
+    kind = graphene.NonNull(NotificationKind)
+    title = graphene.NonNull(graphene.String)
+    message = graphene.NonNull(graphene.String)
+    created_at = graphene.NonNull(DateTime)
+    read_at = graphene.Field(DateTime)
+    booking = graphene.Field(Booking)
+    allocation = graphene.Field("matching.graphql.types.Allocation")
+
+    @classmethod
+    def is_type_of(cls, root: Any, info: Info) -> bool:
+        from booking.notifications.models import Notification as Model
+
+        return isinstance(root, Model)
+
+    @classmethod
+    def get_node(cls, info: Info, pk: str) -> Any:
+        if not pk.isdigit():
+            return None
+        return permissions.notifications(viewer_of(info)).filter(pk=int(pk)).first()
+
+    @staticmethod
+    def _rendered(root: Any) -> tuple[str, str]:
+        from booking.notifications.rendering import render
+
+        return render(root)
+
+    @staticmethod
+    def resolve_title(root: Any, info: Info) -> str:
+        return Notification._rendered(root)[0]
+
+    @staticmethod
+    def resolve_message(root: Any, info: Info) -> str:
+        return Notification._rendered(root)[1]
+
+    @staticmethod
+    def resolve_booking(root: Any, info: Info) -> Any:
+        if root.booking_id is None:
+            return None
+        def batch(ids: list[int]) -> dict[int, Any]:
+            return dict(permissions.bookings(viewer_of(info)).in_bulk(ids))
+
+        loader = info.context.loader("notification.booking", batch)
+        return loader.load(root.booking_id, info.context.siblings("NotificationBooking"))
+
+    @staticmethod
+    def resolve_allocation(root: Any, info: Info) -> Any:
+        if root.allocation_id is None:
+            return None
+        from matching.graphql.data import allocation_by_id
+
+        return allocation_by_id(info, root.allocation_id)
+
+
+def slot_global_id(view: Any) -> str:
+    return global_id("Slot", view.key)
+
+
+BookingConnection = make_connection(Booking)
+NotificationConnection = make_connection(Notification, unread_count=graphene.NonNull(graphene.Int))

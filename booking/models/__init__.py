@@ -1,0 +1,18 @@
+from .booking import ACTIVE, COUNTED, Booking, BookingStatus, StandingBooking, Suspension
+from .hours import OpeningWindow, ResourceHours
+from .quota import QuotaRule, QuotaSlot
+from .slot import Slot
+
+__all__ = [
+    "ACTIVE",
+    "COUNTED",
+    "Booking",
+    "BookingStatus",
+    "OpeningWindow",
+    "QuotaRule",
+    "QuotaSlot",
+    "ResourceHours",
+    "Slot",
+    "StandingBooking",
+    "Suspension",
+]

@@ -1,0 +1,55 @@
+"""The kitchen sheet: per sitting of a day, how many to cook for, who came, and dietary notes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Sum
+from django.utils.translation import gettext_lazy as _
+
+from booking.models import Booking, BookingStatus
+from marketplace.errors import ErrorCode, ServiceError
+from marketplace.models import Resource, User
+
+from .clock import at, current
+from .slots import SlotView, slots_between
+
+
+@dataclass
+class KitchenSheetLine:
+    slot: SlotView
+    confirmed: int
+    checked_in: int
+    notes: list[str] = field(default_factory=list)
+    provisional: bool = False  # before the booking cutoff the numbers can still change
+
+
+def kitchen_sheet(*, viewer: User, resource: Resource, date: dt.date,
+                  now: dt.datetime | None = None) -> list[KitchenSheetLine]:
+    """Lines for each slot of `resource` starting on local `date`, ordered by start. `confirmed`
+    counts CONFIRMED and CHECKED_IN quantities. Lines before the cutoff are flagged provisional.
+    Raises ServiceError(PERMISSION_DENIED) unless the viewer is an admin or staff of the unit."""
+    now = current(now)
+    if not viewer.works_at_unit(resource.unit_id):
+        raise ServiceError.of(ErrorCode.PERMISSION_DENIED, _("Only this unit's admins and staff see the sheet."))
+    slots = slots_between([resource.pk], at(date, dt.time()), at(date + dt.timedelta(days=1), dt.time()))
+    ids = [s.pk for s in slots if s.pk is not None]
+    confirmed: dict[int, int] = defaultdict(int)
+    checked: dict[int, int] = defaultdict(int)
+    rows = (Booking.objects.filter(slot_id__in=ids, status__in=(BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN))
+            .values("slot_id", "status").annotate(q=Sum("quantity")))
+    for row in rows:
+        confirmed[row["slot_id"]] += row["q"]
+        if row["status"] == BookingStatus.CHECKED_IN:
+            checked[row["slot_id"]] += row["q"]
+    notes: dict[int, list[str]] = defaultdict(list)
+    for slot_id, note in (Booking.objects.filter(slot_id__in=ids, status__in=(BookingStatus.CONFIRMED,
+                                                                                BookingStatus.CHECKED_IN))
+                          .exclude(note="").order_by("created_at", "id").values_list("slot_id", "note")):
+        notes[slot_id].append(note)
+    cutoff = dt.timedelta(minutes=resource.booking_closes_minutes_before)
+    return [KitchenSheetLine(slot=s, confirmed=confirmed.get(s.pk or 0, 0), checked_in=checked.get(s.pk or 0, 0),
+                             notes=notes.get(s.pk or 0, []), provisional=now < s.start - cutoff)
+            for s in slots]

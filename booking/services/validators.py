@@ -1,0 +1,151 @@
+"""One validator per booking rule, each raising ServiceError with the contract's code
+(contract.graphql, "Which code for which rule"). `bookings.py` calls them in order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+
+from django.utils.translation import gettext_lazy as _
+
+from booking.models import ACTIVE, Booking, Slot, Suspension
+from marketplace.errors import ErrorCode, ServiceError
+from marketplace.models import BookingMode, Resource, ResourceCategory, Role, Sex, TargetGroup, User
+
+from .clock import local_date
+
+MAX_SLOTS = 8
+NOTE_MAX = 200
+PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+LETTER = "A-HJ-NP-Z"  # no I or O on plates
+PLATE_RE = re.compile(
+    rf"^[{PROVINCES}][{LETTER}]"
+    rf"(?:[{LETTER}0-9]{{4}}[{LETTER}0-9挂学警]"        # ordinary, 7 characters
+    rf"|[DF][{LETTER}0-9][0-9]{{4}}"                   # new energy, small car (8)
+    rf"|[0-9]{{5}}[DF])$"                              # new energy, large vehicle (8)
+)
+
+
+def normalise_plate(plate: str) -> str:
+    return re.sub(r"[\s·•-]", "", plate).upper()
+
+
+def validate_is_resident(user: User, field: str | None = None) -> None:
+    if not user.has_role(Role.RESIDENT):
+        raise ServiceError.of(ErrorCode.PERMISSION_DENIED, _("Only residents can hold bookings."), field)
+
+
+def validate_resource_listed(resource: Resource) -> None:
+    if resource.archived:
+        raise ServiceError.of(ErrorCode.SLOT_CLOSED, _("This resource no longer takes bookings."), "resourceId")
+
+
+def validate_slot_count(count: int) -> None:
+    if not 1 <= count <= MAX_SLOTS:
+        raise ServiceError.of(ErrorCode.INVALID, _("Book 1 to 8 consecutive slots."), "slots")
+
+
+def validate_quantity(resource: Resource, quantity: int) -> None:
+    if resource.booking_mode == BookingMode.EXCLUSIVE:
+        if quantity != 1:
+            raise ServiceError.of(ErrorCode.INVALID, _("A hall is booked as a whole: the quantity is 1."),
+                                  "quantity")
+        return
+    if not 1 <= quantity <= resource.capacity:
+        raise ServiceError.of(ErrorCode.INVALID, _("The quantity must be between 1 and the capacity."),
+                              "quantity")
+
+
+def validate_attendees(resource: Resource, attendees: int | None) -> None:
+    if attendees is None:
+        return
+    if attendees < 1 or (resource.booking_mode == BookingMode.EXCLUSIVE and attendees > resource.capacity):
+        raise ServiceError.of(ErrorCode.INVALID, _("More people than the hall holds."), "attendees")
+
+
+def validate_plate(resource: Resource, plate: str) -> None:
+    if resource.category != ResourceCategory.PARKING:
+        return
+    if not PLATE_RE.match(plate):
+        raise ServiceError.of(ErrorCode.INVALID, _("Give a valid plate number, such as 京A12345."), "plateNumber")
+
+
+def validate_note(note: str) -> None:
+    if len(note) > NOTE_MAX:
+        raise ServiceError.of(ErrorCode.INVALID, _("The note is too long (at most 200 characters)."), "note")
+
+
+def validate_consecutive(slots: list[Slot]) -> None:
+    for before, after in itertools.pairwise(slots):
+        if after.start != before.end:
+            raise ServiceError.of(ErrorCode.NOT_FOUND, _("These slots are not consecutive."), "slots")
+
+
+def validate_not_closed(slot: Slot) -> None:
+    if slot.closed:
+        raise ServiceError.of(ErrorCode.SLOT_CLOSED, _("This slot is closed."), "start")
+
+
+def validate_booking_window(resource: Resource, slot: Slot, now: dt.datetime) -> None:
+    opens = slot.start - dt.timedelta(days=resource.booking_opens_days_before)
+    closes = slot.start - dt.timedelta(minutes=resource.booking_closes_minutes_before)
+    if not opens <= now < closes:
+        raise ServiceError.of(ErrorCode.OUTSIDE_BOOKING_WINDOW, _("Booking for this slot is not open now."),
+                              "start")
+
+
+def validate_target_group(resource: Resource, user: User, slot: Slot, field: str | None = None) -> None:
+    if resource.target_group == TargetGroup.ANYONE:
+        return
+    if resource.target_group not in user.eligible_groups(local_date(slot.start)):
+        message = (_("This resource is for residents aged 60 and over (a birth date is needed).")
+                   if resource.target_group == TargetGroup.ELDERLY
+                   else _("This resource is for residents with a disability."))
+        raise ServiceError.of(ErrorCode.NOT_ELIGIBLE, message, field)
+
+
+def validate_sex(slot: Slot, user: User, field: str | None = None) -> None:
+    if slot.sex == Sex.ANY:
+        return
+    if getattr(user, "sex", "") != slot.sex:
+        raise ServiceError.of(ErrorCode.NOT_ELIGIBLE, _("This session is for the other sex."), field)
+
+
+def validate_not_suspended(user: User, now: dt.datetime, field: str | None = None) -> None:
+    suspension = (Suspension.objects.filter(user=user, starts_at__lte=now, until__gt=now, lifted_at__isnull=True)
+                  .order_by("-until").first())
+    if suspension is not None:
+        raise ServiceError.of(ErrorCode.NOT_ELIGIBLE, _("Booking is suspended after repeated no-shows."), field,
+                              until=suspension.until)
+
+
+def active_bookings(user: User, resource: Resource, now: dt.datetime) -> list[tuple[int, int | None]]:
+    """(slot id, standing id) of the resident's active, not yet ended bookings at `resource` — read once
+    and shared by the two limit validators below."""
+    return list(Booking.objects.filter(user=user, resource=resource, status__in=ACTIVE, end__gt=now)
+                .values_list("slot_id", "standing_id"))
+
+
+def validate_one_per_slot(active: list[tuple[int, int | None]], slot: Slot, field: str | None = None) -> None:
+    """Also enforced by the partial unique index (a concurrent duplicate is refused there)."""
+    if any(slot_id == slot.pk for slot_id, _standing in active):
+        raise ServiceError.of(ErrorCode.LIMIT_REACHED, _("You already have a booking for this slot."), field)
+
+
+def count_active(active: list[tuple[int, int | None]]) -> int:
+    """A standing booking counts once."""
+    return sum(1 for _slot, standing in active if standing is None) + len(
+        {standing for _slot, standing in active if standing is not None})
+
+
+def active_count(user: User, resource: Resource, now: dt.datetime) -> int:
+    return count_active(active_bookings(user, resource, now))
+
+
+def validate_max_active(active: list[tuple[int, int | None]], resource: Resource, adding: int,
+                        field: str | None = None) -> None:
+    if count_active(active) + adding > resource.max_active_per_resident:
+        raise ServiceError.of(ErrorCode.LIMIT_REACHED,
+                              _("You have reached the number of active bookings allowed here."), field)

@@ -1,0 +1,56 @@
+"""The error model's GraphQL types, exposed once: `ErrorCode` (from marketplace.errors) and `UserError`.
+
+Top-level errors carry `extensions.code` with an ErrorCode value; `coded_error()` makes one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import graphene
+from django.utils.functional import Promise
+from graphql import GraphQLError
+from graphql import GraphQLResolveInfo as Info
+
+from marketplace.errors import ErrorCode, ServiceError, UserError
+
+from .scalars import DateTime
+
+ErrorCodeEnum = graphene.Enum.from_enum(ErrorCode, name="ErrorCode",
+                                         description="Stable codes; clients treat unknown ones as a failure.")
+
+
+class UserErrorType(graphene.ObjectType):
+    class Meta:
+        name = "UserError"
+        description = "A refusal: the dotted camelCase input path, a stable code and a localised message."
+
+    field = graphene.String()
+    code = graphene.NonNull(ErrorCodeEnum)
+    message = graphene.NonNull(graphene.String)
+    until = graphene.Field(DateTime)
+
+    @staticmethod
+    def resolve_code(root: UserError, info: Info) -> str:
+        return str(root.code)
+
+    @staticmethod
+    def resolve_message(root: UserError, info: Info) -> str:
+        return str(root.message)
+
+
+def coded_error(code: ErrorCode, message: str | Promise, **extensions: Any) -> GraphQLError:
+    """A top-level error with extensions.code (and any further extensions, e.g. `until`)."""
+    return GraphQLError(str(message), extensions={"code": str(code), **extensions})
+
+
+def user_errors(exc: ServiceError) -> list[UserError]:
+    return list(exc.errors)
+
+
+def user_error(code: ErrorCode, message: str | Promise, field: str | None = None) -> UserError:
+    return UserError(code=code, message=message, field=field)
+
+
+def errors_field() -> graphene.NonNull:
+    return graphene.NonNull(graphene.List(graphene.NonNull(UserErrorType)))

@@ -1,0 +1,120 @@
+"""Relay helpers: strict connection types with totalCount, SQL pagination, global IDs.
+
+Connections paginate with opaque offset cursors over a stably ordered queryset; `first` is 0..100
+(default 20), checked before execution by `limits.py` and again here.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from typing import Any
+
+import graphene
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from graphene import relay
+from graphql_relay import from_global_id, to_global_id
+
+from marketplace.errors import ErrorCode
+
+from .errors import coded_error
+from .limits import FIRST_DEFAULT, FIRST_MAX
+
+CURSOR_PREFIX = "cursor:"
+
+
+def make_connection(node: type[graphene.ObjectType], **extra: Any) -> type[relay.Connection]:
+    """`<Node>Connection { edges: [<Node>Edge!]! pageInfo: PageInfo! totalCount: Int! ... }`."""
+    meta = type("Meta", (), {"node": node, "strict_types": True})
+    attrs: dict[str, Any] = {"Meta": meta, "total_count": graphene.NonNull(graphene.Int),
+                             "resolve_total_count": staticmethod(_resolve_total_count), **extra}
+    return type(f"{node._meta.name}Connection", (relay.Connection,), attrs)
+
+
+def _resolve_total_count(root: Any, info: Any) -> int:
+    """Counted only when asked for (one COUNT query)."""
+    value = root.total_count
+    return int(value() if callable(value) else value)
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.b64encode(f"{CURSOR_PREFIX}{offset}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        text = base64.b64decode(cursor.encode(), validate=True).decode()
+        if not text.startswith(CURSOR_PREFIX):
+            raise ValueError(text)
+        offset = int(text[len(CURSOR_PREFIX):])
+        if offset < 0:
+            raise ValueError(text)
+        return offset
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise coded_error(ErrorCode.INVALID, _("The cursor is not valid.")) from None
+
+
+def page_size(first: int | None) -> int:
+    if first is None:
+        return FIRST_DEFAULT
+    if not 0 <= first <= FIRST_MAX:
+        raise coded_error(ErrorCode.INVALID, _("`first` must be between 0 and 100."))
+    return first
+
+
+def connection_from(connection_type: type[relay.Connection], items: QuerySet[Any] | Sequence[Any],
+                    first: int | None, after: str | None, *, info: Any = None, seen: str | None = None,
+                    total: int | None = None, **extra: Any) -> relay.Connection:
+    """One page of `items` (a stably ordered queryset or list) as a connection. `seen` registers the
+    page's primary keys with the request's dataloaders under that type name."""
+    size = page_size(first)
+    start = decode_cursor(after) + 1 if after else 0
+    if total is None and isinstance(items, QuerySet):
+        queryset = items
+        counted: Any = lambda: queryset.count()  # noqa: E731 - lazy: only when totalCount is selected
+    else:
+        counted = total if total is not None else len(items)
+    fetched = list(items[start:start + size + 1]) if size else []
+    more = len(fetched) > size
+    page = fetched[:size]
+    if size == 0 and isinstance(items, QuerySet):
+        more = items[start:start + 1].exists()
+    elif size == 0:
+        more = start < len(items)
+    if seen and info is not None:
+        info.context.seen_objects(seen, page)
+    edge_type = connection_type.Edge
+    edges = [edge_type(node=obj, cursor=encode_cursor(start + i)) for i, obj in enumerate(page)]
+    page_info = relay.PageInfo(
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None,
+        has_previous_page=start > 0,
+        has_next_page=more,
+    )
+    return connection_type(edges=edges, page_info=page_info, total_count=counted, **extra)
+
+
+def decode_id(global_id: str | None, expected: str, field: str | None = None) -> str | None:
+    """The primary key (as text) of a global ID of type `expected`, or None when it is not one."""
+    if not global_id or not isinstance(global_id, str) or len(global_id) > 200:
+        return None
+    try:
+        type_name, pk = from_global_id(global_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError, TypeError):
+        return None
+    if type_name != expected or not pk:
+        return None
+    return pk
+
+
+def decode_int_id(global_id: str | None, expected: str) -> int | None:
+    pk = decode_id(global_id, expected)
+    if pk is None or not pk.isdigit() or len(pk) > 18:
+        return None
+    return int(pk)
+
+
+def global_id(type_name: str, pk: Any) -> str:
+    return to_global_id(type_name, str(pk))

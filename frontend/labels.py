@@ -1,0 +1,92 @@
+"""Translated labels of the contract's enum values (the API sends the stable names)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+CATEGORY = {
+    "CANTEEN": _("Canteen"),
+    "PARKING": _("Parking"),
+    "HALL": _("Hall"),
+    "BATHHOUSE": _("Bathhouse"),
+    "OTHER": _("Other"),
+}
+BOOKING_STATUS = {
+    "PENDING": _("Waiting for approval"),
+    "CONFIRMED": _("Confirmed"),
+    "WAITLISTED": _("On the waiting list"),
+    "CANCELLED": _("Cancelled"),
+    "REJECTED": _("Rejected"),
+    "CHECKED_IN": _("Checked in"),
+    "NO_SHOW": _("Did not come"),
+}
+TARGET_GROUP = {"ANYONE": _("Everyone"), "ELDERLY": _("Aged 60 and over"), "DISABLED": _("People with a disability")}
+SEX = {"ANY": _("Everyone"), "MALE": _("Men"), "FEMALE": _("Women")}
+NEED_STATUS = {
+    "OPEN": _("Open"),
+    "PARTLY_MATCHED": _("Partly matched"),
+    "MATCHED": _("Matched"),
+    "CLOSED": _("Closed"),
+}
+RUN_STATUS = {"QUEUED": _("Queued"), "RUNNING": _("Running"), "SUCCEEDED": _("Finished"), "FAILED": _("Failed")}
+ALLOCATION_STATUS = {
+    "PROPOSED": _("Proposed"),
+    "ACCEPTED": _("Accepted"),
+    "DECLINED": _("Declined"),
+    "SUPERSEDED": _("Superseded"),
+}
+ROLE = {
+    "RESIDENT": _("Resident"),
+    "UNIT_ADMIN": _("Unit admin"),
+    "UNIT_STAFF": _("Unit staff"),
+    "COMMUNITY_WORKER": _("Community worker"),
+    "DISTRICT_STAFF": _("District staff"),
+}
+BOOKING_MODE = {"SHARED": _("Shared (many bookings per slot)"), "EXCLUSIVE": _("Exclusive (one booking per slot)")}
+WEEKDAY_PATTERN = {
+    "EVERY_DAY": _("Every day"),
+    "WEEKDAYS": _("Monday to Friday"),
+    "WEEKEND": _("Weekend"),
+    "ONE_DAY": _("One day a week"),
+}
+WEEKDAY_SHORT = [
+    pgettext_lazy("weekday", "Mon"),
+    pgettext_lazy("weekday", "Tue"),
+    pgettext_lazy("weekday", "Wed"),
+    pgettext_lazy("weekday", "Thu"),
+    pgettext_lazy("weekday", "Fri"),
+    pgettext_lazy("weekday", "Sat"),
+    pgettext_lazy("weekday", "Sun"),
+]
+NOTIFICATION_KIND = {
+    "BOOKING_CONFIRMED": _("Booking confirmed"),
+    "BOOKING_APPROVED": _("Booking approved"),
+    "BOOKING_REJECTED": _("Booking rejected"),
+    "WAITLIST_PROMOTED": _("Moved up from the waiting list"),
+    "BOOKING_CANCELLED": _("Booking cancelled"),
+    "SLOT_CLOSED": _("Closed"),
+    "REMINDER": _("Reminder"),
+    "ALLOCATION_PROPOSED": _("New proposal"),
+    "ALLOCATION_DECIDED": _("Proposal decided"),
+    "NEED_UPDATED": _("Need updated"),
+}
+ALL = {
+    "category": CATEGORY,
+    "booking_status": BOOKING_STATUS,
+    "target_group": TARGET_GROUP,
+    "sex": SEX,
+    "need_status": NEED_STATUS,
+    "run_status": RUN_STATUS,
+    "allocation_status": ALLOCATION_STATUS,
+    "role": ROLE,
+    "booking_mode": BOOKING_MODE,
+    "weekday_pattern": WEEKDAY_PATTERN,
+    "notification_kind": NOTIFICATION_KIND,
+}
+
+
+def choices(table: Mapping[str, object]) -> list[tuple[str, object]]:
+    return list(table.items())

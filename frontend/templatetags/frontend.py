@@ -1,0 +1,78 @@
+"""Template filters: contract values (ISO strings, enum names, global IDs) to what people read."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import segno
+from django import template
+from django.utils.safestring import SafeString, mark_safe
+
+from frontend import labels
+from frontend.operations import slug as to_slug
+from frontend.timeutil import parse_date, parse_datetime
+
+register = template.Library()
+
+
+@register.filter
+def when(value: str | None) -> dt.datetime | None:
+    """An ISO DateTime from the API as an aware datetime (the `date` filter then formats it)."""
+    return parse_datetime(value) if value else None
+
+
+@register.filter
+def day(value: str | None) -> dt.date | None:
+    return parse_date(value) if value else None
+
+
+@register.filter
+def label(value: Any, table: str) -> Any:
+    return labels.ALL[table].get(str(value), value)
+
+
+@register.filter
+def weekdays(value: list[int] | None) -> str:
+    days = sorted(value or [])
+    if days == list(range(7)):
+        return str(labels.WEEKDAY_PATTERN["EVERY_DAY"])
+    if days == list(range(5)):
+        return str(labels.WEEKDAY_PATTERN["WEEKDAYS"])
+    return "、".join(str(labels.WEEKDAY_SHORT[d]) for d in days if 0 <= d <= 6)
+
+
+@register.filter
+def weekday_name(value: int) -> str:
+    return str(labels.WEEKDAY_SHORT[int(value)])
+
+
+@register.filter
+def slug(value: str) -> str:
+    return to_slug(value)
+
+
+@register.filter
+def percent(value: float | str | None) -> str:
+    if value is None or value == "":
+        return "—"
+    try:
+        return f"{float(value) * 100:.0f}%"
+    except (TypeError, ValueError):
+        return "—"
+
+
+@register.filter
+def qr_svg(value: str | None) -> SafeString:
+    """An inline SVG QR code of `value` (the 6-digit check-in code) for the gate's scanner."""
+    if not value:
+        return mark_safe("")
+    svg = segno.make(value, error="m").svg_inline(scale=6, dark="#000", light="#fff", omitsize=True)
+    return mark_safe(svg)  # noqa: S308 - segno's own SVG of a code we generated
+
+
+@register.filter
+def distance(value: int | None) -> str:
+    if value is None:
+        return ""
+    return f"{value} m" if value < 1000 else f"{value / 1000:.1f} km"

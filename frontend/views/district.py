@@ -1,0 +1,121 @@
+"""District staff pages: the dashboard (SVG charts and point map), match runs with live progress,
+CSV exports."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+
+from frontend import charts, labels, operations, timeutil
+from frontend.operations import slug, unslug
+from frontend.timeutil import parse_date
+
+from .base import found, page, render_page
+
+STAFF = "DISTRICT_STAFF"
+
+
+def _period(request: HttpRequest) -> tuple[dt.date, dt.date]:
+    last = parse_date(request.GET.get("to", "")) or timeutil.today()
+    first = parse_date(request.GET.get("from", "")) or last - dt.timedelta(days=29)
+    if first > last or (last - first).days > 365:
+        first = last - dt.timedelta(days=29)
+    return first, last
+
+
+@page(STAFF)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    first, last = _period(request)
+    data = operations.run(request, "DistrictDashboard", {"from": first.isoformat(), "to": last.isoformat()})
+    stats = data["districtStats"] or {}
+    area = data["districtMap"] or {"resources": [], "communities": []}
+    by_sub = stats.get("bySubdistrict") or []
+    by_cat = stats.get("byCategory") or []
+    return render_page(request, "frontend/district/dashboard.html", {
+        "stats": stats, "first": first, "last": last, "by_sub": by_sub, "by_cat": by_cat,
+        "served_chart": charts.bars([(s["subdistrict"]["name"], s["servedRate"]) for s in by_sub], 1.0, True),
+        "util_chart": charts.bars([(s["subdistrict"]["name"], s["utilisation"]) for s in by_sub], 1.0, True),
+        "cat_chart": charts.bars([(str(labels.CATEGORY.get(c["category"], c["category"])), c["utilisation"])
+                                  for c in by_cat], 1.0, True),
+        "noshow_chart": charts.bars([(s["subdistrict"]["name"], float(s["noShows"])) for s in by_sub]),
+        "map": charts.point_map(area["resources"], area["communities"]),
+        "runs": [e["node"] for e in data["matchRuns"]["edges"]],
+    })
+
+
+@page(STAFF)
+def runs(request: HttpRequest) -> HttpResponse:
+    """Start a match run (whole district or one subdistrict) and see the latest runs."""
+    if request.method == "POST":
+        horizon = request.POST.get("horizonDays", "28")
+        variables: dict[str, Any] = {"horizonDays": int(horizon) if horizon.isdigit() else 28}
+        if request.POST.get("subdistrict"):
+            variables["subdistrict"] = request.POST["subdistrict"]
+        payload = operations.run(request, "RunMatching", {"input": variables})["runMatching"]
+        if payload["errors"]:
+            messages.error(request, payload["errors"][0]["message"])
+        if payload["matchRun"]:
+            return HttpResponseRedirect(reverse("frontend:run-progress", args=[slug(payload["matchRun"]["id"])]))
+        return HttpResponseRedirect(reverse("frontend:runs"))
+    data = operations.run(request, "MatchRuns", {"after": request.GET.get("after") or None})
+    return render_page(request, "frontend/district/runs.html", {
+        "subdistricts": data["subdistricts"], "rows": [e["node"] for e in data["matchRuns"]["edges"]],
+        "page_info": data["matchRuns"]["pageInfo"]})
+
+
+@page(STAFF)
+def run_progress(request: HttpRequest, run: str) -> HttpResponse:
+    """A run's page; htmx polls the same address for the progress fragment until the run ends."""
+    node = found(operations.run(request, "MatchRunProgress", {"id": unslug(run)})["node"])
+    template = "frontend/district/_run.html" if request.htmx else "frontend/district/run.html"  # type: ignore[attr-defined]
+    return render_page(request, template, {"run": node})
+
+
+def _csv(name: str, header: list[str], rows: list[list[Any]]) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return response
+
+
+@page(STAFF)
+def export(request: HttpRequest, kind: str) -> HttpResponse:
+    """CSV for district reports: by subdistrict, by category, or one run's allocations."""
+    first, last = _period(request)
+    if kind in ("subdistricts", "categories"):
+        stats = operations.run(request, "DistrictStatsExport", {"from": first.isoformat(),
+                                                                "to": last.isoformat()})["districtStats"] or {}
+        if kind == "subdistricts":
+            rows = [[first, last, s["subdistrict"]["name"], s["servedRate"], s["utilisation"], s["bookings"],
+                     s["noShows"]] for s in stats.get("bySubdistrict") or []]
+            return _csv(f"subdistricts-{first}-{last}",
+                        ["from", "to", "subdistrict", "served_rate", "utilisation", "bookings", "no_shows"], rows)
+        rows = [[first, last, c["category"], c["servedRate"], c["utilisation"], c["bookings"], c["noShows"]]
+                for c in stats.get("byCategory") or []]
+        return _csv(f"categories-{first}-{last}",
+                    ["from", "to", "category", "served_rate", "utilisation", "bookings", "no_shows"], rows)
+    if kind == "allocations" and request.GET.get("run"):
+        rows, after = [], None
+        for _page in range(50):  # at most 5,000 rows, 100 per request as the API allows
+            node = found(operations.run(request, "RunAllocationsExport", {
+                "id": unslug(request.GET["run"]), "after": after})["node"])
+            conn = node["allocations"]
+            for e in conn["edges"]:
+                a = e["node"]
+                rows.append([a["community"]["name"], a["need"]["title"], a["resource"]["unit"]["name"],
+                             a["resource"]["name"], a["resource"]["category"], a["quantity"], a["distanceM"],
+                             a["startTime"], a["endTime"], a["startsOn"], a["endsOn"], a["status"]])
+            if not conn["pageInfo"]["hasNextPage"]:
+                break
+            after = conn["pageInfo"]["endCursor"]
+        return _csv("allocations", ["community", "need", "unit", "resource", "category", "quantity",
+                                    "distance_m", "start", "end", "starts_on", "ends_on", "status"], rows)
+    raise Http404

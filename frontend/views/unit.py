@@ -1,0 +1,260 @@
+"""Unit admin and unit staff (gate, kitchen) pages."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from frontend import charts, labels, operations, timeutil
+from frontend.forms import CheckInForm
+from frontend.operations import unslug
+from frontend.timeutil import iso, parse_date, start_of_day
+from frontend.unit_forms import CloseSlotsForm, DecisionForm, ResourceForm, WindowFormSet, windows_of
+
+from .base import apply_errors, found, page, render_page, viewer
+
+ADMIN, STAFF = "UNIT_ADMIN", "UNIT_STAFF"
+
+
+def _unit_id(request: HttpRequest) -> str:
+    unit = (viewer(request) or {}).get("unit")
+    if not unit:
+        raise Http404
+    return unit["id"]
+
+
+def _unit_resources(request: HttpRequest) -> list[dict[str, Any]]:
+    node = operations.run(request, "UnitResources", {"unit": _unit_id(request)})["node"] or {}
+    return list(node.get("resources") or [])
+
+
+@page(ADMIN, STAFF)
+def today(request: HttpRequest) -> HttpResponse:
+    """The day's list (optionally one resource, a name search) and the check-in form."""
+    day = parse_date(request.GET.get("date", "")) or timeutil.today()
+    start = start_of_day(day)
+    variables = {"from": iso(start), "to": iso(start + dt.timedelta(days=1)),
+                 "search": request.GET.get("search") or None,
+                 "resource": unslug(request.GET["resource"]) if request.GET.get("resource") else None}
+    rows = operations.run(request, "UnitToday", variables)["unitBookings"]
+    return render_page(request, "frontend/unit/today.html", {
+        "rows": [e["node"] for e in rows["edges"]], "total": rows["totalCount"], "day": day,
+        "resources": _unit_resources(request), "form": CheckInForm(), "search": request.GET.get("search", "")})
+
+
+@page(ADMIN, STAFF)
+def check_in(request: HttpRequest) -> HttpResponse:
+    """POST a 6-digit code; answers with the result fragment (htmx) or the day's page."""
+    form = CheckInForm(request.POST or None)
+    booking = None
+    if request.method == "POST" and form.is_valid():
+        result = operations.run(request, "CheckIn", {"input": {"code": form.cleaned_data["code"].strip()}})
+        payload = result["checkIn"]
+        if payload["errors"]:
+            apply_errors(form, payload["errors"], {"code": "code", "resourceId": "__all__"})
+        else:
+            booking = payload["booking"]
+            form = CheckInForm()
+    context = {"form": form.mark_errors(), "booking": booking}
+    if request.htmx:  # type: ignore[attr-defined]
+        return render_page(request, "frontend/unit/_check_in.html", context)
+    if booking:
+        messages.success(request, _("Checked in: %(name)s") % {"name": booking["residentName"]})
+        return HttpResponseRedirect(reverse("frontend:unit-today"))
+    return render_page(request, "frontend/unit/check_in.html", context)
+
+
+@page(ADMIN, STAFF)
+def kitchen_sheet(request: HttpRequest, rid: str) -> HttpResponse:
+    """The printable kitchen sheet: confirmed diners per sitting after the cutoff, with notes."""
+    day = parse_date(request.GET.get("date", "")) or timeutil.today()
+    data = operations.run(request, "KitchenSheet", {"resource": unslug(rid), "date": day.isoformat()})
+    resource = found(data["node"])
+    return render_page(request, "frontend/unit/kitchen.html", {
+        "resource": resource, "lines": data["kitchenSheet"], "day": day,
+        "total": sum(line["confirmed"] for line in data["kitchenSheet"])})
+
+
+@page(ADMIN)
+def resources(request: HttpRequest) -> HttpResponse:
+    return render_page(request, "frontend/unit/resources.html", {"rows": _unit_resources(request)})
+
+
+def _hours_errors(formset: Any, sent_rows: list[Any], errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Puts `openingHours.N.field` errors on the editor row N came from; returns the others."""
+    rest = []
+    for error in errors:
+        parts = (error.get("field") or "").split(".")
+        if parts[0] == "openingHours" and len(parts) >= 2 and parts[1].isdigit() and int(parts[1]) < len(sent_rows):
+            row = sent_rows[int(parts[1])]
+            target = parts[2] if len(parts) > 2 and parts[2] in row.fields else None
+            row.add_error(target, error.get("message"))
+        else:
+            rest.append(error)
+    return rest
+
+
+def _resource_page(request: HttpRequest, resource: dict[str, Any] | None) -> HttpResponse:
+    editing = resource is not None
+    if request.method == "POST":
+        form = ResourceForm(request.POST, editing=editing)
+        hours = WindowFormSet(request.POST, prefix="hours")
+        if form.is_valid() and hours.is_valid():
+            windows, rows = windows_of(hours)
+            if editing:
+                assert resource is not None
+                variables = {"resourceId": resource["id"], **form.variables(), "openingHours": windows}
+                payload = operations.run(request, "UpdateResource", {"input": variables})["updateResource"]
+            else:
+                variables = {**form.variables(), "openingHours": windows}
+                payload = operations.run(request, "PublishResource", {"input": variables})["publishResource"]
+            if not payload["errors"]:
+                outside = payload.get("bookingsOutsideHours") or []
+                messages.success(request, _("Saved."))
+                if outside:
+                    messages.warning(request, _("%(n)s bookings are outside the new opening hours. They stay "
+                                                "booked; contact the residents if needed.") % {"n": len(outside)})
+                return HttpResponseRedirect(reverse("frontend:unit-resources"))
+            rest = _hours_errors(hours, rows, payload["errors"])
+            apply_errors(form, rest, {"location": "lat", "resourceId": "__all__", "openingHours": "__all__"})
+    else:
+        initial: dict[str, Any] = {}
+        current: list[dict[str, Any]] = []
+        if resource:
+            initial = {**resource, "lat": resource["location"]["lat"], "lon": resource["location"]["lon"]}
+            current = resource["openingHours"]
+        form = ResourceForm(initial=initial, editing=editing)
+        hours = WindowFormSet(initial=current, prefix="hours")
+    for row in hours.forms:
+        row.mark_errors()
+    return render_page(request, "frontend/unit/resource_form.html", {
+        "form": form.mark_errors(), "hours": hours, "resource": resource})
+
+
+@page(ADMIN)
+def publish(request: HttpRequest) -> HttpResponse:
+    return _resource_page(request, None)
+
+
+def _own_resource(request: HttpRequest, rid: str) -> dict[str, Any]:
+    node = found(operations.run(request, "ResourceForEdit", {"id": unslug(rid)})["node"])
+    if node["unit"]["id"] != _unit_id(request):
+        raise Http404
+    return dict(node)
+
+
+@page(ADMIN)
+def edit(request: HttpRequest, rid: str) -> HttpResponse:
+    return _resource_page(request, _own_resource(request, rid))
+
+
+@page(ADMIN)
+def close_slots(request: HttpRequest, rid: str) -> HttpResponse:
+    """A closure (holiday, repair): bookings inside are cancelled and their owners told."""
+    resource = _own_resource(request, rid)
+    form = CloseSlotsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        payload = operations.run(request, "CloseSlots", {"input": form.variables(resource["id"])})["closeSlots"]
+        if not payload["errors"]:
+            messages.success(request, _("%(slots)s slots closed, %(bookings)s bookings cancelled.") % {
+                "slots": payload["closedSlots"], "bookings": payload["cancelledBookings"]})
+            return HttpResponseRedirect(reverse("frontend:unit-resources"))
+        apply_errors(form, payload["errors"], {"from": "start", "to": "end", "resourceId": "__all__"})
+    return render_page(request, "frontend/unit/close.html", {"resource": resource, "form": form.mark_errors()})
+
+
+@page(ADMIN)
+def utilisation(request: HttpRequest, rid: str) -> HttpResponse:
+    """Utilisation by week over the last 12 weeks and the next 4, as an SVG chart and a table."""
+    first = timeutil.today() - dt.timedelta(weeks=12)
+    last = timeutil.today() + dt.timedelta(weeks=4)
+    node = found(operations.run(request, "ResourceUtilisation", {
+        "id": unslug(rid), "from": first.isoformat(), "to": last.isoformat()})["node"])
+    points = node["utilisation"]
+    values = [(p["weekStart"][5:], (p["booked"] / p["capacity"]) if p["capacity"] else 0.0) for p in points]
+    return render_page(request, "frontend/unit/utilisation.html", {
+        "resource": node, "points": points, "chart": charts.bars(values, maximum=1.0, percent=True)})
+
+
+@page(ADMIN)
+def approvals(request: HttpRequest) -> HttpResponse:
+    result = operations.run(request, "PendingApprovals", {"after": request.GET.get("after") or None})
+    rows = result["unitBookings"]
+    return render_page(request, "frontend/unit/approvals.html", {
+        "rows": [e["node"] for e in rows["edges"]], "page_info": rows["pageInfo"], "form": DecisionForm()})
+
+
+@page(ADMIN)
+def decide(request: HttpRequest, bid: str) -> HttpResponse:
+    if request.method != "POST":
+        return HttpResponseRedirect(reverse("frontend:approvals"))
+    form = DecisionForm(request.POST)
+    form.is_valid()
+    approve = request.POST.get("approve") == "1"
+    payload = operations.run(request, "DecideBooking", {"input": {
+        "bookingId": unslug(bid), "approve": approve, "reason": form.cleaned_data.get("reason") or None}})
+    errors = payload["decideBooking"]["errors"]
+    if errors:
+        messages.error(request, errors[0]["message"])
+    else:
+        messages.success(request, _("Approved.") if approve else _("Rejected."))
+    return HttpResponseRedirect(reverse("frontend:approvals"))
+
+
+@page(ADMIN)
+def proposals(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status") or "PROPOSED"
+    if status not in labels.ALLOCATION_STATUS:
+        status = "PROPOSED"
+    result = operations.run(request, "UnitProposals", {"unit": _unit_id(request), "status": status,
+                                                        "after": request.GET.get("after") or None})
+    rows = result["allocations"]
+    return render_page(request, "frontend/unit/proposals.html", {
+        "rows": [e["node"] for e in rows["edges"]], "page_info": rows["pageInfo"], "status": status,
+        "statuses": labels.ALLOCATION_STATUS, "form": DecisionForm()})
+
+
+@page(ADMIN)
+def respond(request: HttpRequest, aid: str) -> HttpResponse:
+    if request.method != "POST":
+        return HttpResponseRedirect(reverse("frontend:proposals"))
+    form = DecisionForm(request.POST)
+    form.is_valid()
+    accept = request.POST.get("accept") == "1"
+    payload = operations.run(request, "RespondToAllocation", {"input": {
+        "allocationId": unslug(aid), "accept": accept, "reason": form.cleaned_data.get("reason") or None}})
+    errors = payload["respondToAllocation"]["errors"]
+    if errors:
+        messages.error(request, errors[0]["message"])
+    else:
+        messages.success(request, _("Accepted.") if accept else _("Declined."))
+    return HttpResponseRedirect(reverse("frontend:proposals"))
+
+
+@page(ADMIN)
+def contribution(request: HttpRequest) -> HttpResponse:
+    """What the unit shared in a period, by category; `?format=csv` downloads it."""
+    last = parse_date(request.GET.get("to", "")) or timeutil.today()
+    first = parse_date(request.GET.get("from", "")) or last.replace(day=1)
+    node = found(operations.run(request, "UnitContribution", {
+        "unit": _unit_id(request), "from": first.isoformat(), "to": last.isoformat()})["node"])
+    lines = node["contribution"]
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="contribution-{first}-{last}.csv"'
+        response.write("\ufeff")  # Excel opens UTF-8 with a byte-order mark correctly
+        writer = csv.writer(response)
+        writer.writerow(["unit", "from", "to", "category", "bookings", "quantity", "hours"])
+        for line in lines:
+            writer.writerow([node["name"], first, last, line["category"], line["bookings"], line["quantity"],
+                             line["hours"]])
+        return response
+    return render_page(request, "frontend/unit/contribution.html", {
+        "unit": node, "lines": lines, "first": first, "last": last})
+

@@ -1,0 +1,1 @@
+"""The marketplace part of the GraphQL API: geography, units, resources, people."""

@@ -1,0 +1,50 @@
+"""Read-mostly admin: needs, runs and allocations are written by services, so the admin shows them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from .models import Allocation, MatchRun, Need, UnservedReason
+
+
+class ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Need)
+class NeedAdmin(ReadOnly):
+    list_display = ("title", "community", "category", "quantity", "weekday_pattern", "priority", "starts_on",
+                    "ends_on", "closed_at")
+    list_filter = ("category", "weekday_pattern", "target_group", "priority")
+    search_fields = ("title", "source_ref", "community__name")
+
+
+@admin.register(MatchRun)
+class MatchRunAdmin(ReadOnly):
+    list_display = ("id", "status", "scope", "created_at", "progress", "served_quantity", "demand_quantity", "gap",
+                    "starved_communities")
+    list_filter = ("status",)
+
+
+@admin.register(Allocation)
+class AllocationAdmin(ReadOnly):
+    list_display = ("id", "need", "community", "resource", "quantity", "distance_m", "start_time", "status",
+                    "match_run")
+    list_filter = ("status",)
+    raw_id_fields = ("need", "resource", "match_run")
+
+
+@admin.register(UnservedReason)
+class UnservedReasonAdmin(ReadOnly):
+    list_display = ("need", "code", "quantity", "match_run")
+    list_filter = ("code",)

@@ -1,0 +1,59 @@
+"""Input types of the matching mutations, named as in the contract."""
+
+from __future__ import annotations
+
+import graphene
+
+from config.graphql.scalars import Date, Time
+from marketplace.graphql.enums import ResourceCategory, TargetGroup, WeekdayPattern
+
+
+class PostNeedInput(graphene.InputObjectType):
+    category = graphene.NonNull(ResourceCategory)
+    title = graphene.NonNull(graphene.String)
+    quantity = graphene.NonNull(graphene.Int)
+    weekday_pattern = graphene.NonNull(WeekdayPattern)
+    weekdays = graphene.List(graphene.NonNull(graphene.Int))
+    start_time = graphene.NonNull(Time)
+    end_time = graphene.NonNull(Time)
+    ends_next_day = graphene.Boolean()
+    starts_on = graphene.NonNull(Date)
+    ends_on = graphene.NonNull(Date)
+    target_group = graphene.Field(TargetGroup)
+    max_distance_m = graphene.Int()
+    priority = graphene.Int()
+    source_ref = graphene.String()
+    idempotency_key = graphene.String()
+
+
+class UpdateNeedInput(graphene.InputObjectType):
+    need_id = graphene.NonNull(graphene.ID)
+    title = graphene.String()
+    quantity = graphene.Int()
+    starts_on = graphene.Field(Date)
+    ends_on = graphene.Field(Date)
+    max_distance_m = graphene.Int()
+    priority = graphene.Int()
+
+
+class CloseNeedInput(graphene.InputObjectType):
+    need_id = graphene.NonNull(graphene.ID)
+    reason = graphene.NonNull(graphene.String)
+
+
+class SupportNeedInput(graphene.InputObjectType):
+    need_id = graphene.NonNull(graphene.ID)
+    support = graphene.NonNull(graphene.Boolean)
+
+
+class RunMatchingInput(graphene.InputObjectType):
+    horizon_days = graphene.Int()
+    subdistrict = graphene.ID()
+    idempotency_key = graphene.String()
+
+
+class RespondToAllocationInput(graphene.InputObjectType):
+    allocation_id = graphene.NonNull(graphene.ID)
+    accept = graphene.NonNull(graphene.Boolean)
+    reason = graphene.String()
+    idempotency_key = graphene.String()

@@ -1,0 +1,34 @@
+"""Who sees which needs, allocations and runs (the contract header's table), declared once.
+
+needs: residents and workers see their community's; unit admins those with an allocation to their unit;
+district staff all. allocations: workers (their community), unit admins (their unit), staff.
+matchRuns: staff only. The rules live on the models' querysets (`visible_to`); this module adds the
+joins every GraphQL read needs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marketplace.models import User
+
+
+def needs(viewer: User | None) -> Any:
+    from matching.models import Need
+
+    return Need.objects.visible_to(viewer).with_served().select_related("community__subdistrict")
+
+
+def allocations(viewer: User | None) -> Any:
+    from matching.models import Allocation
+
+    return Allocation.objects.visible_to(viewer).select_related(
+        "community__subdistrict", "resource__unit__subdistrict", "match_run")
+
+
+def match_runs(viewer: User | None) -> Any:
+    from matching.models import MatchRun
+
+    if viewer is None or not viewer.is_district_staff:
+        return MatchRun.objects.none()
+    return MatchRun.objects.select_related("scope")

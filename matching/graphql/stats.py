@@ -1,0 +1,113 @@
+"""District figures: served rates from needs and their accepted allocations, utilisation and bookings
+from booking/graphql/stats.py (over the open slots derived from opening hours). Computed from the rows
+each time, in a fixed number of queries; never counters kept by hand.
+
+A need counts in a period when its date range overlaps it; demand is the matcher's unit (a hall need is
+one booking, anything else its quantity), served the accepted quantity capped at the need's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from booking.graphql.stats import Figures, check_days, figures
+from config.graphql.relay import global_id
+from marketplace.models import Community, Resource, Subdistrict
+
+
+def _needs(first_day: dt.date, last_day: dt.date, community_id: int | None = None) -> list[Any]:
+    from matching.models import Need
+
+    qs = Need.objects.with_served().filter(starts_on__lte=last_day, ends_on__gte=first_day)
+    if community_id is not None:
+        qs = qs.filter(community_id=community_id)
+    return list(qs.select_related("community"))
+
+
+def _served(need: Any) -> tuple[int, int]:
+    """(demand, served) in the matcher's units."""
+    demand = need.demand_units
+    served = need.served_quantity
+    if need.category == "HALL":
+        served = 1 if served > 0 else 0
+    return demand, min(served, demand)
+
+
+def _rate(demand: int, served: int) -> float:
+    return round(served / demand, 4) if demand else 0.0
+
+
+def served_rate_of_community(info: Any, community: Community, first_day: dt.date, last_day: dt.date) -> float:
+    check_days(first_day, last_day)
+
+    def batch(ids: list[int]) -> dict[int, float]:
+        totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+        for need in _needs(first_day, last_day):
+            if need.community_id in ids:
+                demand, served = _served(need)
+                totals[need.community_id][0] += demand
+                totals[need.community_id][1] += served
+        return {cid: _rate(*totals[cid]) for cid in ids}
+
+    loader = info.context.loader(("community.servedRate", first_day, last_day), batch, default=0.0)
+    return loader.load(community.pk, info.context.siblings("Community"))  # type: ignore[no-any-return]
+
+
+def district_stats(info: Any, first_day: dt.date, last_day: dt.date) -> dict[str, Any]:
+    from booking.services.clock import at
+
+    check_days(first_day, last_day)
+    needs = _needs(first_day, last_day)
+    resources = list(Resource.objects.select_related("unit"))
+    found = figures(resources, first_day, last_day)
+    subdistricts = {s.pk: s for s in Subdistrict.objects.order_by("name", "id")}
+    by_sub: dict[int, Figures] = {pk: Figures() for pk in subdistricts}
+    by_cat: dict[str, Figures] = defaultdict(Figures)
+    demand_sub: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    demand_cat: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    total = Figures()
+    for r in resources:
+        f = found.get((r.pk, None), Figures())
+        total.add(f)
+        by_sub.setdefault(r.unit.subdistrict_id, Figures()).add(f)
+        by_cat[r.category].add(f)
+    demand = served = 0
+    for need in needs:
+        d, s = _served(need)
+        demand += d
+        served += s
+        demand_sub[need.community.subdistrict_id][0] += d
+        demand_sub[need.community.subdistrict_id][1] += s
+        demand_cat[need.category][0] += d
+        demand_cat[need.category][1] += s
+    start, end = at(first_day, dt.time()), at(last_day + dt.timedelta(days=1), dt.time())
+    posted = sum(1 for n in needs if start <= n.created_at < end)
+    return {
+        "needs_posted": posted, "demand_quantity": demand, "served_quantity": served,
+        "served_rate": _rate(demand, served), "bookings": total.bookings, "no_shows": total.no_shows,
+        "utilisation": total.utilisation,
+        "by_subdistrict": [{"subdistrict": subdistricts[pk], "served_rate": _rate(*demand_sub[pk]),
+                            "utilisation": by_sub[pk].utilisation, "bookings": by_sub[pk].bookings,
+                            "no_shows": by_sub[pk].no_shows} for pk in subdistricts],
+        "by_category": [{"category": c, "served_rate": _rate(*demand_cat[c]), "utilisation": f.utilisation,
+                         "bookings": f.bookings, "no_shows": f.no_shows} for c, f in sorted(by_cat.items())],
+    }
+
+
+def district_map(info: Any, first_day: dt.date, last_day: dt.date) -> dict[str, Any]:
+    check_days(first_day, last_day)
+    resources = list(Resource.objects.listed().order_by("id"))
+    found = figures(resources, first_day, last_day)
+    rates: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for need in _needs(first_day, last_day):
+        d, s = _served(need)
+        rates[need.community_id][0] += d
+        rates[need.community_id][1] += s
+    return {
+        "resources": [{"id": global_id("Resource", r.pk), "category": r.category, "location": r,
+                       "utilisation": found.get((r.pk, None), Figures()).utilisation} for r in resources],
+        "communities": [{"id": global_id("Community", c.pk), "location": c, "served_rate": _rate(*rates[c.pk])}
+                        for c in Community.objects.order_by("id")],
+    }

@@ -1,0 +1,279 @@
+"""GraphQL types of the matching part: Need, UnservedReason, MatchRun, StageTiming, Allocation, and the
+district figures (DistrictStats, DistrictMap and their lines).
+
+Objects come from `matching.models` (written by matching.services); visibility is declared in
+matching/graphql/permissions.py and applied in `get_node` and every list.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import graphene
+from graphene import relay
+from graphql import GraphQLResolveInfo as Info
+
+from config.graphql.relay import connection_from, make_connection
+from config.graphql.scalars import Date, DateTime, Time
+from marketplace.graphql.enums import (
+    AllocationStatus,
+    MatchRunStatus,
+    NeedStatus,
+    ResourceCategory,
+    TargetGroup,
+    UnservedReasonCode,
+    WeekdayPattern,
+)
+from marketplace.graphql.types import Community_, GeoPoint, Resource_, Subdistrict_, viewer_of
+
+from . import permissions
+
+
+def _model(name: str) -> Any:
+    from django.apps import apps
+
+    return apps.get_model("matching", name)
+
+
+class UnservedReason(graphene.ObjectType):
+    code = graphene.NonNull(UnservedReasonCode)
+    quantity = graphene.NonNull(graphene.Int)
+    message = graphene.NonNull(graphene.String)
+    blocking_need = graphene.Field(lambda: Need)
+
+
+class Need(graphene.ObjectType):
+    class Meta:
+        interfaces = (relay.Node,)
+
+    community = graphene.NonNull(Community_)
+    category = graphene.NonNull(ResourceCategory)
+    title = graphene.NonNull(graphene.String)
+    quantity = graphene.NonNull(graphene.Int)
+    weekday_pattern = graphene.NonNull(WeekdayPattern)
+    weekdays = graphene.NonNull(graphene.List(graphene.NonNull(graphene.Int)))
+    start_time = graphene.NonNull(Time)
+    end_time = graphene.NonNull(Time)
+    ends_next_day = graphene.NonNull(graphene.Boolean)
+    starts_on = graphene.NonNull(Date)
+    ends_on = graphene.NonNull(Date)
+    target_group = graphene.NonNull(TargetGroup)
+    max_distance_m = graphene.NonNull(graphene.Int)
+    priority = graphene.NonNull(graphene.Int)
+    status = graphene.NonNull(NeedStatus)
+    served_quantity = graphene.NonNull(graphene.Int)
+    supporters = graphene.NonNull(graphene.Int)
+    viewer_supports = graphene.NonNull(graphene.Boolean)
+    source_ref = graphene.String()
+    unserved_reason = graphene.String()
+    unserved_reasons = graphene.NonNull(graphene.List(graphene.NonNull(UnservedReason)))
+    allocations = graphene.NonNull(graphene.List(graphene.NonNull(lambda: Allocation)))
+    created_at = graphene.NonNull(DateTime)
+
+    @classmethod
+    def is_type_of(cls, root: Any, info: Info) -> bool:
+        return isinstance(root, _model("Need"))
+
+    @classmethod
+    def get_node(cls, info: Info, pk: str) -> Any:
+        if not pk.isdigit():
+            return None
+        return permissions.needs(viewer_of(info)).filter(pk=int(pk)).first()
+
+    @staticmethod
+    def resolve_served_quantity(root: Any, info: Info) -> int:
+        from .data import need_served
+
+        return need_served(info, root)
+
+    @staticmethod
+    def resolve_supporters(root: Any, info: Info) -> int:
+        from .data import need_supporters
+
+        return need_supporters(info, root)[0]
+
+    @staticmethod
+    def resolve_viewer_supports(root: Any, info: Info) -> bool:
+        from .data import need_supporters
+
+        return need_supporters(info, root)[1]
+
+    @staticmethod
+    def resolve_source_ref(root: Any, info: Info) -> str | None:
+        return getattr(root, "source_ref", "") or None
+
+    @staticmethod
+    def resolve_unserved_reasons(root: Any, info: Info) -> list[Any]:
+        from .data import need_unserved_reasons
+
+        return need_unserved_reasons(info, root)
+
+    @staticmethod
+    def resolve_unserved_reason(root: Any, info: Info) -> str | None:
+        from .data import need_unserved_reasons
+
+        reasons = need_unserved_reasons(info, root)
+        return "; ".join(str(r["message"]) for r in reasons) or None
+
+    @staticmethod
+    def resolve_allocations(root: Any, info: Info) -> list[Any]:
+        from .data import need_allocations
+
+        return need_allocations(info, root)
+
+
+class StageTiming(graphene.ObjectType):
+    name = graphene.NonNull(graphene.String)
+    seconds = graphene.NonNull(graphene.Float)
+
+
+class MatchRun(graphene.ObjectType):
+    class Meta:
+        interfaces = (relay.Node,)
+
+    status = graphene.NonNull(MatchRunStatus)
+    progress = graphene.NonNull(graphene.Float)
+    scope = graphene.Field(Subdistrict_)
+    created_at = graphene.NonNull(DateTime)
+    started_at = graphene.Field(DateTime)
+    finished_at = graphene.Field(DateTime)
+    demand_quantity = graphene.NonNull(graphene.Int)
+    served_quantity = graphene.NonNull(graphene.Int)
+    bound = graphene.Float()
+    gap = graphene.Float()
+    starved_communities = graphene.Int()
+    min_community_share = graphene.Float()
+    p10_community_share = graphene.Float()
+    mean_distance_m = graphene.Float()
+    p90_distance_m = graphene.Float()
+    churn = graphene.Float()
+    stages = graphene.NonNull(graphene.List(graphene.NonNull(StageTiming)))
+    error = graphene.String()
+    allocations = graphene.NonNull("matching.graphql.types.AllocationConnection", first=graphene.Int(),
+                                   after=graphene.String(), description="ordered by community, then need")
+
+    @classmethod
+    def is_type_of(cls, root: Any, info: Info) -> bool:
+        return isinstance(root, _model("MatchRun"))
+
+    @classmethod
+    def get_node(cls, info: Info, pk: str) -> Any:
+        if not pk.isdigit():
+            return None
+        return permissions.match_runs(viewer_of(info)).filter(pk=int(pk)).first()
+
+    @staticmethod
+    def resolve_stages(root: Any, info: Info) -> list[dict[str, Any]]:
+        from .data import run_stages
+
+        return run_stages(root)
+
+    @staticmethod
+    def resolve_error(root: Any, info: Info) -> str | None:
+        return getattr(root, "error", "") or None
+
+    @staticmethod
+    def resolve_allocations(root: Any, info: Info, first: int | None = None, after: str | None = None) -> Any:
+        qs = permissions.allocations(viewer_of(info)).filter(match_run_id=root.pk).by_community_then_need()
+        return connection_from(AllocationConnection, qs, first, after, info=info, seen="Allocation")
+
+
+class Allocation(graphene.ObjectType):
+    class Meta:
+        interfaces = (relay.Node,)
+
+    need = graphene.NonNull(Need)
+    community = graphene.NonNull(Community_)
+    resource = graphene.NonNull(Resource_)
+    match_run = graphene.NonNull(MatchRun)
+    quantity = graphene.NonNull(graphene.Int)
+    distance_m = graphene.NonNull(graphene.Int)
+    weekdays = graphene.NonNull(graphene.List(graphene.NonNull(graphene.Int)))
+    start_time = graphene.NonNull(Time)
+    end_time = graphene.NonNull(Time)
+    ends_next_day = graphene.NonNull(graphene.Boolean)
+    starts_on = graphene.NonNull(Date)
+    ends_on = graphene.NonNull(Date)
+    status = graphene.NonNull(AllocationStatus)
+    responded_at = graphene.Field(DateTime)
+    decline_reason = graphene.String()
+
+    @classmethod
+    def is_type_of(cls, root: Any, info: Info) -> bool:
+        return isinstance(root, _model("Allocation"))
+
+    @classmethod
+    def get_node(cls, info: Info, pk: str) -> Any:
+        if not pk.isdigit():
+            return None
+        return permissions.allocations(viewer_of(info)).filter(pk=int(pk)).first()
+
+    @staticmethod
+    def resolve_distance_m(root: Any, info: Info) -> int:
+        return round(root.distance_m)
+
+    @staticmethod
+    def resolve_need(root: Any, info: Info) -> Any:
+        from .data import need_by_id
+
+        need = info.context.object_of("Need", root.need_id) or need_by_id(info, root.need_id)
+        if need is None:  # an allocation to the viewer's unit shows its need (contract: U sees those needs)
+            from matching.models import Need as Model
+
+            need = Model.objects.with_served().select_related("community__subdistrict").get(pk=root.need_id)
+        return need
+
+    @staticmethod
+    def resolve_decline_reason(root: Any, info: Info) -> str | None:
+        return getattr(root, "decline_reason", "") or None
+
+
+class SubdistrictStats(graphene.ObjectType):
+    subdistrict = graphene.NonNull(Subdistrict_)
+    served_rate = graphene.NonNull(graphene.Float)
+    utilisation = graphene.NonNull(graphene.Float)
+    bookings = graphene.NonNull(graphene.Int)
+    no_shows = graphene.NonNull(graphene.Int)
+
+
+class CategoryStats(graphene.ObjectType):
+    category = graphene.NonNull(ResourceCategory)
+    served_rate = graphene.NonNull(graphene.Float)
+    utilisation = graphene.NonNull(graphene.Float)
+    bookings = graphene.NonNull(graphene.Int)
+    no_shows = graphene.NonNull(graphene.Int)
+
+
+class DistrictStats(graphene.ObjectType):
+    needs_posted = graphene.NonNull(graphene.Int)
+    demand_quantity = graphene.NonNull(graphene.Int)
+    served_quantity = graphene.NonNull(graphene.Int)
+    served_rate = graphene.NonNull(graphene.Float)
+    bookings = graphene.NonNull(graphene.Int)
+    no_shows = graphene.NonNull(graphene.Int)
+    utilisation = graphene.NonNull(graphene.Float)
+    by_subdistrict = graphene.NonNull(graphene.List(graphene.NonNull(SubdistrictStats)))
+    by_category = graphene.NonNull(graphene.List(graphene.NonNull(CategoryStats)))
+
+
+class MapResource(graphene.ObjectType):
+    id = graphene.NonNull(graphene.ID)
+    category = graphene.NonNull(ResourceCategory)
+    location = graphene.NonNull(GeoPoint)
+    utilisation = graphene.NonNull(graphene.Float)
+
+
+class MapCommunity(graphene.ObjectType):
+    id = graphene.NonNull(graphene.ID)
+    location = graphene.NonNull(GeoPoint)
+    served_rate = graphene.NonNull(graphene.Float)
+
+
+class DistrictMap(graphene.ObjectType):
+    resources = graphene.NonNull(graphene.List(graphene.NonNull(MapResource)))
+    communities = graphene.NonNull(graphene.List(graphene.NonNull(MapCommunity)))
+
+
+NeedConnection = make_connection(Need)
+AllocationConnection = make_connection(Allocation)
+MatchRunConnection = make_connection(MatchRun)

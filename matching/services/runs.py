@@ -1,0 +1,333 @@
+"""Match runs: starting one, and the steps its Celery tasks take (RELIABILITY.md "Celery").
+
+State machine QUEUED -> RUNNING -> SUCCEEDED | FAILED, every move a conditional UPDATE on the status:
+- `start_match_run` (district staff, or the system for the command) queues a run; CONFLICT while an
+  overlapping run is QUEUED or RUNNING (checked under `MatchRunLock`); the prepare task is queued on commit;
+- `prepare_run` moves it to RUNNING, freezes the solver's input (`MatchRunSnapshot`) and splits it into
+  independent parts;
+- `solve_run_part` solves one part (any worker), counting progress; a failure or time-out fails the run;
+- `finish_run` merges and audits the parts' answers and writes the results ONCE, in one transaction that
+  also moves the run to SUCCEEDED (a second chord callback finds it no longer RUNNING and writes nothing);
+  the scope's earlier open proposals become SUPERSEDED and every unserved need gets its reasons;
+- `reap_stale_runs` fails RUNNING runs whose heartbeat is stale (dead worker) and QUEUED runs that never
+  started (lost task).
+A run's frozen input is deleted when its results are written; a failed run's is kept for a week.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django.db.models import F, FloatField, Q, Value
+from django.db.models.functions import Cast, Least
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.errors import ErrorCode, ErrorCollector, ServiceError
+from marketplace.models import Role, Subdistrict, User
+from marketplace.services import audit
+from marketplace.services.idempotency import claim_key
+from matching import solver
+from matching.models import (
+    Allocation,
+    MatchRun,
+    MatchRunLock,
+    MatchRunSnapshot,
+    MatchRunStatus,
+    Need,
+    UnservedReason,
+)
+from matching.solver import api as solver_api
+
+from . import adapter
+
+log = logging.getLogger(__name__)
+HORIZON_MIN, HORIZON_MAX, HORIZON_DEFAULT = 1, 90, 28
+PREPARED, PARTS_SHARE = 0.1, 0.8
+SNAPSHOT_KEPT = dt.timedelta(days=7)  # a failed run's input is kept this long, to look into
+
+
+# --- settings -----------------------------------------------------------------------------------------------
+def solve_settings() -> solver.SolveSettings:
+    """One CP-SAT worker per part (parallelism comes from Celery workers), a fixed seed, and the time
+    limit of settings (`MATCHING_TIME_LIMIT_S`, or `MATCHING_DETERMINISTIC_TIME` for reproducible tests)."""
+    return solver.SolveSettings(
+        method=getattr(settings, "MATCHING_METHOD", "cpsat"),
+        time_limit_s=float(getattr(settings, "MATCHING_TIME_LIMIT_S", 20.0)),
+        deterministic_time=getattr(settings, "MATCHING_DETERMINISTIC_TIME", None),
+        workers=1, seed=1,
+    )
+
+
+def stale_after() -> dt.timedelta:
+    return dt.timedelta(seconds=float(getattr(settings, "MATCHING_STALE_AFTER_S", 300)))
+
+
+def queued_after() -> dt.timedelta:
+    return dt.timedelta(seconds=float(getattr(settings, "MATCHING_QUEUED_AFTER_S", 3600)))
+
+
+# --- starting ---------------------------------------------------------------------------------------------
+def ensure_may_run(actor: User | None) -> None:
+    """District staff run matching; `None` is the system (the `run_matching` command)."""
+    if actor is None or actor.is_district_staff or actor.is_superuser:
+        return
+    raise ServiceError.of(ErrorCode.PERMISSION_DENIED, _("Only district staff may run matching."))
+
+
+def validate_horizon(errors: ErrorCollector, horizon_days: int) -> None:
+    if not HORIZON_MIN <= horizon_days <= HORIZON_MAX:
+        errors.add(ErrorCode.INVALID, _("The horizon must be between 1 and 90 days."), "horizonDays")
+
+
+def ensure_no_overlap(subdistrict_id: int | None) -> None:
+    """CONFLICT naming the overlapping run that is queued or running. Call under the lock."""
+    other = MatchRun.objects.active().overlapping(subdistrict_id).order_by("id").first()
+    if other is not None:
+        raise ServiceError.of(ErrorCode.CONFLICT,
+                              _("Match run %(id)s is already queued or running for an overlapping scope.")
+                              % {"id": other.pk})
+
+
+def _lock() -> None:
+    """Serialises run starts (PostgreSQL: a row lock; SQLite: IMMEDIATE transactions already do)."""
+    if not list(MatchRunLock.objects.select_for_update().filter(pk=1)):
+        MatchRunLock.objects.get_or_create(pk=1)
+        list(MatchRunLock.objects.select_for_update().filter(pk=1))
+
+
+@transaction.atomic
+def start_match_run(*, actor: User | None, horizon_days: int = HORIZON_DEFAULT, subdistrict: Subdistrict | None = None,
+                    idempotency_key: str | None = None, now: dt.datetime | None = None) -> MatchRun:
+    """Queues a match run over the district (or one subdistrict's needs) for `horizon_days` from tomorrow.
+    Side effects: the run row, an audit entry, the prepare task queued after commit.
+
+    Raises ServiceError: PERMISSION_DENIED, INVALID (`horizonDays`), CONFLICT (an overlapping run is
+    queued or running; or the idempotency key was used with another input)."""
+    now = now or timezone.now()
+    ensure_may_run(actor)
+    errors = ErrorCollector()
+    validate_horizon(errors, horizon_days)
+    errors.raise_if_any()
+    claim = claim_key(user=actor, key=idempotency_key, operation="runMatching",
+                      payload={"horizon_days": horizon_days, "subdistrict": subdistrict.pk if subdistrict else None}
+                      ) if actor is not None else None
+    if claim is not None and claim.replay is not None:
+        return MatchRun.objects.get(pk=claim.replay["match_run"])
+    _lock()
+    ensure_no_overlap(subdistrict.pk if subdistrict else None)
+    run = MatchRun.objects.create(
+        scope=subdistrict, horizon_days=horizon_days, created_at=now, created_by=actor,
+        horizon_start=timezone.localtime(now).date() + dt.timedelta(days=1))
+    audit.record(actor=actor, action="match_run.start", obj=run,
+                 data={"horizon_days": horizon_days, "scope": subdistrict.pk if subdistrict else None})
+    if claim is not None:
+        claim.complete({"match_run": run.pk})
+    transaction.on_commit(lambda: _enqueue(run.pk))
+    return run
+
+
+def _enqueue(run_id: int) -> None:
+    """Publishing never raises into the caller: a run whose task was lost is failed by the reaper."""
+    from matching.tasks import prepare_match_run_task
+
+    try:
+        prepare_match_run_task.delay(run_id)
+    except Exception:  # any broker error: logged, the reaper fails a run that never starts
+        log.exception("could not queue match run %s", run_id)
+
+
+# --- state changes --------------------------------------------------------------------------------------------
+def touch(run_id: int) -> None:
+    MatchRun.objects.filter(pk=run_id, status=MatchRunStatus.RUNNING).update(heartbeat_at=timezone.now())
+
+
+@contextlib.contextmanager
+def heartbeat(run_id: int) -> Iterator[None]:
+    """Touches the run now and, with a real broker, every `MATCHING_HEARTBEAT_S` seconds from a thread
+    while the body runs (a long CP-SAT polish keeps the run alive; a killed worker stops beating)."""
+    touch(run_id)
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        yield
+        return
+    stop = threading.Event()
+    every = float(getattr(settings, "MATCHING_HEARTBEAT_S", 15))
+
+    def beat() -> None:
+        try:
+            while not stop.wait(every):
+                touch(run_id)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-{run_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
+def fail_run(run_id: int, error: str, *, now: dt.datetime | None = None, only_if: Q | None = None) -> bool:
+    """QUEUED or RUNNING -> FAILED with the error; True if this call failed it. Audited.
+    `only_if` narrows the conditional update (the reaper: the heartbeat is still stale)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        qs = MatchRun.objects.filter(pk=run_id, status__in=(MatchRunStatus.QUEUED, MatchRunStatus.RUNNING))
+        done = (qs.filter(only_if) if only_if is not None else qs).update(
+            status=MatchRunStatus.FAILED, error=error[:4000], finished_at=now)
+        if done:
+            audit.record(actor=None, action="match_run.fail", obj=MatchRun.objects.get(pk=run_id), reason=error[:500])
+    return bool(done)
+
+
+def _add_stages(run_id: int, stages: list[tuple[str, float]], progress: float | None = None) -> None:
+    run = MatchRun.objects.get(pk=run_id)
+    values: dict[str, Any] = {"stages": [*run.stages, *({"name": n, "seconds": round(s, 4)} for n, s in stages)],
+                              "heartbeat_at": timezone.now()}
+    if progress is not None:
+        values["progress"] = progress
+    MatchRun.objects.filter(pk=run_id, status=MatchRunStatus.RUNNING).update(**values)
+
+
+def prepare_run(run_id: int, *, now: dt.datetime | None = None) -> list[tuple[dict[str, Any], float]] | None:
+    """QUEUED -> RUNNING; freezes the input and returns the parts with their share of the time limit.
+    None when the run is not QUEUED (a redelivered task) — nothing is done then."""
+    now = now or timezone.now()
+    if not MatchRun.objects.filter(pk=run_id, status=MatchRunStatus.QUEUED).update(
+            status=MatchRunStatus.RUNNING, started_at=now, heartbeat_at=now, progress=0.02):
+        return None
+    run = MatchRun.objects.get(pk=run_id)
+    conf = solve_settings()
+    with heartbeat(run_id):
+        t = time.perf_counter()
+        problem, keys = adapter.load_problem(run)
+        t_load = time.perf_counter() - t
+        t = time.perf_counter()
+        parts = solver_api.prepare(problem, conf)
+        t_prep = time.perf_counter() - t
+    total = sum(p.size for p in parts) or 1
+    with transaction.atomic():
+        MatchRunSnapshot.objects.update_or_create(match_run=run, defaults={
+            "problem": problem.to_dict(), "settings": conf.to_dict(), "keys": keys.to_dict()})
+        MatchRun.objects.filter(pk=run_id).update(
+            parts_total=len(parts), demand_quantity=sum(n.units for n in problem.needs))
+        _add_stages(run_id, [("load", t_load), ("prepare", t_prep)], progress=PREPARED)
+    return [(p.to_dict(), conf.time_limit_s * p.size / total) for p in parts]
+
+
+def solve_run_part(run_id: int, part: dict[str, Any], time_limit_s: float) -> dict[str, Any] | None:
+    """Solves one part; returns the PartResult as JSON, or None when the run is no longer RUNNING or the
+    solve failed (the run is then FAILED with the error, including a soft time limit)."""
+    if not MatchRun.objects.filter(pk=run_id, status=MatchRunStatus.RUNNING).exists():
+        return None
+    try:
+        with heartbeat(run_id):
+            snapshot = MatchRunSnapshot.objects.get(match_run_id=run_id)
+            conf = solver.SolveSettings.from_dict(snapshot.settings)
+            result = solver_api.solve_part(solver.Part.from_dict(part), conf, time_limit_s=time_limit_s)
+    except Exception as exc:  # noqa: BLE001 - any failure of a part fails the run, with its message
+        fail_run(run_id, f"part {part.get('index')}: {type(exc).__name__}: {exc}")
+        return None
+    share = Cast(F("parts_done") + 1, FloatField()) / Cast(F("parts_total"), FloatField())
+    MatchRun.objects.filter(pk=run_id, status=MatchRunStatus.RUNNING, parts_total__gt=0).update(
+        parts_done=F("parts_done") + 1, heartbeat_at=timezone.now(),
+        progress=Least(Value(PREPARED + PARTS_SHARE), Value(PREPARED) + Value(PARTS_SHARE) * share))
+    return result.to_dict()
+
+
+def finish_run(run_id: int, results: list[dict[str, Any] | None], *, now: dt.datetime | None = None) -> bool:
+    """Merges, audits and writes the run's results once. True if this call wrote them.
+
+    A part that failed (None) or a merge that fails (an AuditError is a bug, never published) ends the run
+    FAILED with the error; a run that is no longer RUNNING is left alone (a second callback, the reaper)."""
+    if not MatchRun.objects.filter(pk=run_id, status=MatchRunStatus.RUNNING).exists():
+        return False
+    if any(r is None for r in results):
+        fail_run(run_id, "a part of the run did not finish")
+        return False
+    try:
+        with heartbeat(run_id):
+            snapshot = MatchRunSnapshot.objects.get(match_run_id=run_id)
+            problem = solver.Problem.from_dict(snapshot.problem)
+            conf = solver.SolveSettings.from_dict(snapshot.settings)
+            parts = [solver.PartResult.from_dict(r) for r in results if r is not None]
+            solution = solver_api.merge(problem, parts, conf)
+    except Exception as exc:  # noqa: BLE001 - audited failure ends the run, with its message
+        fail_run(run_id, f"merge: {type(exc).__name__}: {exc}")
+        return False
+    return _write(run_id, problem, solution, adapter.Keys.from_dict(snapshot.keys), now=now or timezone.now())
+
+
+def _write(run_id: int, problem: solver.Problem, solution: solver.Solution, keys: adapter.Keys, *,
+           now: dt.datetime) -> bool:
+    t = time.perf_counter()
+    m = solution.metrics
+    with transaction.atomic():
+        run = MatchRun.objects.get(pk=run_id)
+        stages = [*run.stages, *({"name": n, "seconds": round(s, 4)} for n, s in solution.stages)]
+        won = MatchRun.objects.filter(pk=run_id, status=MatchRunStatus.RUNNING).update(
+            status=MatchRunStatus.SUCCEEDED, finished_at=now, progress=1.0, heartbeat_at=now,
+            demand_quantity=m.demand, served_quantity=m.served, bound=m.bound, gap=m.gap,
+            starved_communities=m.starved_communities, min_community_share=m.min_community_share,
+            p10_community_share=m.p10_community_share, mean_distance_m=m.mean_distance_m,
+            p90_distance_m=m.p90_distance_m, churn=m.churn, stages=stages)
+        if not won:
+            return False
+        run.refresh_from_db()
+        scope = Need.objects.all() if run.scope_id is None else Need.objects.filter(
+            community__subdistrict_id=run.scope_id)
+        superseded = Allocation.objects.proposed().filter(need__in=scope).exclude(match_run=run).update(
+            status="SUPERSEDED")
+        allocations, reasons = adapter.to_rows(run, solution, keys)
+        Allocation.objects.bulk_create(allocations, batch_size=1000)
+        solved = [int(n.key[1:]) for n in problem.needs]
+        UnservedReason.objects.filter(need_id__in=solved).delete()
+        UnservedReason.objects.bulk_create(reasons, batch_size=1000)
+        _notify_units(run, allocations)
+        audit.record(actor=None, action="match_run.finish", obj=run, data={
+            "served": m.served, "demand": m.demand, "bound": m.bound, "gap": m.gap,
+            "allocations": len(allocations), "superseded": superseded, "unserved_needs": len(reasons)})
+        MatchRunSnapshot.objects.filter(match_run_id=run_id).delete()  # its input is no longer needed
+        MatchRun.objects.filter(pk=run_id).update(
+            stages=[*stages, {"name": "write", "seconds": round(time.perf_counter() - t, 4)}])
+    return True
+
+
+def _notify_units(run: MatchRun, allocations: list[Allocation]) -> None:
+    from . import notify
+
+    by_unit: dict[int, int] = defaultdict(int)
+    units = dict(run.allocations.values_list("resource_id", "resource__unit_id").distinct())
+    for a in allocations:
+        by_unit[units[a.resource_id]] += 1
+    for unit_id, count in sorted(by_unit.items()):
+        notify.tell(kind="ALLOCATION_PROPOSED", key_parts=("run", run.pk, "unit", unit_id), role=Role.UNIT_ADMIN,
+                    unit_ids=[unit_id], params={"count": count, "run": run.pk})
+
+
+def reap_stale_runs(*, now: dt.datetime | None = None) -> int:
+    """Fails RUNNING runs whose heartbeat is older than `MATCHING_STALE_AFTER_S` (their worker died) and
+    QUEUED runs older than `MATCHING_QUEUED_AFTER_S` (their task was lost). Returns how many it failed."""
+    now = now or timezone.now()
+    close_old_connections()
+    failed = 0
+    is_stale = Q(status=MatchRunStatus.RUNNING, heartbeat_at__lt=now - stale_after())
+    for run_id in MatchRun.objects.filter(is_stale).values_list("pk", flat=True):
+        failed += fail_run(run_id, "The worker stopped responding (stale heartbeat).", now=now, only_if=is_stale)
+    is_lost = Q(status=MatchRunStatus.QUEUED, created_at__lt=now - queued_after())
+    for run_id in MatchRun.objects.filter(is_lost).values_list("pk", flat=True):
+        failed += fail_run(run_id, "The run was never started (its task was lost).", now=now, only_if=is_lost)
+    MatchRunSnapshot.objects.filter(match_run__status=MatchRunStatus.FAILED,
+                                    match_run__finished_at__lt=now - SNAPSHOT_KEPT).delete()
+    return failed
