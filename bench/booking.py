@@ -163,8 +163,8 @@ def main() -> None:
         "|---:|---:|---:|---:|",
         *[f"| {t} | {s:.0f} | {r:.0f} | {s / r:.2f} |" for t, s, r in rows],
         "",
-        "The service does per booking: idempotency/eligibility reads, the validators, the booking INSERT "
-        "(savepoint), the conditional UPDATE last, the in-app notification and its outbox rows. The floor "
+        "The service does per booking: the membership, slot, suspension and active-bookings reads, the "
+        "booking INSERT, the in-app notification, and the conditional UPDATE last. The floor "
         "issues only the conditional UPDATE, the booking INSERT and the notification INSERT in one "
         "transaction. Target: the service reaches at least half of the floor.",
     ]

@@ -7,6 +7,7 @@ counters set in memory before the rows are written, so I1 holds without a servic
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 from collections import defaultdict
@@ -115,8 +116,12 @@ def _demo_bookings(ctx: DemoContext, rng: random.Random, by_resource: dict[str, 
     week = now + dt.timedelta(days=7)
     codes: dict[int, set[str]] = defaultdict(set)
     out: list[Booking] = []
+    booked_here: set[tuple[int, int]] = set()
 
     def add(r: GenResource, p: GenResident, user_id: int, slot: Slot, **extra: object) -> None:
+        if (user_id, id(slot)) in booked_here:
+            return
+        booked_here.add((user_id, id(slot)))
         code = f"{rng.randrange(1_000_000):06d}"
         while code in codes[id(slot)]:
             code = f"{rng.randrange(1_000_000):06d}"
@@ -126,6 +131,22 @@ def _demo_bookings(ctx: DemoContext, rng: random.Random, by_resource: dict[str, 
                            community_id=ctx.communities[p.community_key], start=slot.start, end=slot.end, quantity=1,
                            status=BookingStatus.CONFIRMED, check_in_code=code, created_at=now, **extra))
 
+    # The first unit (the demo unit admin's) gets a full-looking kitchen sheet, and the demo resident
+    # (an elderly man of the first community) a few lunches there.
+    first_unit = d.units[0].key
+    showcase = next((r for r in d.resources if r.unit_key == first_unit and r.category == "CANTEEN"), None)
+    if showcase is not None:
+        me = dataclasses.replace(d.residents[0], key="demo-resident", community_key=d.communities[0].key,
+                                 birth_date=dt.date(1950, 5, 12), sex="MALE", verified=True)
+        upcoming = [s for s in by_resource[showcase.key] if s.start < week]
+        for slot in upcoming[:3:2]:
+            add(showcase, me, ctx.users["demo-resident"], slot, note="少盐 low salt")
+        neighbours = [p for p in d.residents if p.verified and _eligible(showcase, p, ctx.today)][:25]
+        for p in neighbours:
+            slots = [s for s in upcoming[:2] if s.booked < s.capacity]
+            if slots:
+                add(showcase, p, ctx.residents[p.key], rng.choice(slots),
+                    note="清真 halal" if rng.random() < 0.15 else "")
     for p in d.residents:
         if not p.verified or rng.random() < 0.5:
             continue

@@ -40,7 +40,7 @@ def _configure(app: Celery) -> None:
         # Above the longest task's hard limit, so a running task is not redelivered while it runs.
         options = {"visibility_timeout": 3 * 3600, "socket_connect_timeout": 3, "socket_timeout": 10}
     app.conf.update(
-        broker_url=broker or "memory://",
+        broker_url=broker or "memory://localhost/",
         broker_transport_options=options,
         broker_connection_timeout=3,
         broker_connection_retry_on_startup=True,

@@ -220,7 +220,11 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Task results (whole solver parts) are not log material; failures still log at ERROR.
+        "celery.app.trace": {"level": "WARNING"},
+    },
 }
 
 # Periodic jobs (one beat). Apps add their entries here; each job holds a singleton lock.

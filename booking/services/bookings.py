@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
@@ -52,7 +52,7 @@ class BookingRequest:
     weekdays: tuple[int, ...] | None = None
 
     def fingerprint(self) -> dict[str, object]:
-        data = asdict(self)
+        data: dict[str, object] = {f.name: getattr(self, f.name) for f in fields(self)}  # no deep copy
         data["resource"] = self.resource.pk
         return data
 

@@ -83,7 +83,7 @@ def view_of(slot: Slot) -> SlotView:
 def slot_capacity(resource: Resource, window: WindowSpec) -> int:
     if resource.booking_mode == BookingMode.EXCLUSIVE:
         return 1
-    return window.capacity or resource.capacity
+    return min(window.capacity, resource.capacity) if window.capacity else resource.capacity
 
 
 def specs_of(windows: Iterable[OpeningWindow]) -> list[WindowSpec]:

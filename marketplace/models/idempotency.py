@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 
 
 class IdempotencyRecord(models.Model):
@@ -11,7 +12,7 @@ class IdempotencyRecord(models.Model):
     operation = models.CharField(max_length=60)
     fingerprint = models.CharField(max_length=64)
     result = models.JSONField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)  # the service's clock
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_one_per_user_key")]

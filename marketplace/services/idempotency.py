@@ -68,7 +68,8 @@ def claim_key(*, user: User, key: str | None, operation: str, payload: dict[str,
     IdempotencyRecord.objects.filter(user=user, key=key, created_at__lt=now - WINDOW).delete()
     try:
         with transaction.atomic():
-            record = IdempotencyRecord.objects.create(user=user, key=key, operation=operation, fingerprint=digest)
+            record = IdempotencyRecord.objects.create(user=user, key=key, operation=operation, fingerprint=digest,
+                                                      created_at=now)
         return Claim(record=record)
     except IntegrityError:
         existing = IdempotencyRecord.objects.get(user=user, key=key)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -19,6 +20,8 @@ from . import audit
 
 USERNAME_RE = re.compile(r"^[\w.@+-]{2,150}$")
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+SEXES = ("MALE", "FEMALE")
+FULL_NAME_MAX = 60
 
 
 def validate_username(errors: ErrorCollector, username: str) -> None:
@@ -44,6 +47,18 @@ def validate_birth_date(errors: ErrorCollector, birth_date: dt.date | None) -> N
         errors.add(ErrorCode.INVALID, _("The birth date is not plausible."), "birthDate")
 
 
+def validate_sex(errors: ErrorCollector, sex: str) -> None:
+    if sex and sex not in SEXES:
+        errors.add(ErrorCode.INVALID, _("Sex is MALE or FEMALE."), "sex")
+
+
+def validate_full_name(errors: ErrorCollector, full_name: str) -> None:
+    if not full_name.strip():
+        errors.add(ErrorCode.INVALID, _("Give the resident's full name."), "fullName")
+    elif len(full_name.strip()) > FULL_NAME_MAX:
+        errors.add(ErrorCode.INVALID, _("A full name has at most 60 characters."), "fullName")
+
+
 def validate_role_scope(errors: ErrorCollector, role: str, community: Community | None,
                         unit: WorkUnit | None) -> None:
     if role not in Role.values:
@@ -58,7 +73,7 @@ def validate_role_scope(errors: ErrorCollector, role: str, community: Community 
 def grant_role(*, actor: User | None, username: str, role: str, community: Community | None = None,
                unit: WorkUnit | None = None, full_name: str = "", birth_date: dt.date | None = None,
                email: str = "", phone: str = "", password: str | None = None,
-               verified: bool = False) -> User:
+               verified: bool = False, sex: str = "") -> User:
     """Creates the user, or adds the role to an existing one (a unit admin may also be a resident).
 
     Without a password the account cannot log in with one (tokens or a worker's proxy only).
@@ -70,6 +85,7 @@ def grant_role(*, actor: User | None, username: str, role: str, community: Commu
     validate_email_address(errors, email)
     validate_birth_date(errors, birth_date)
     validate_role_scope(errors, role, community, unit)
+    validate_sex(errors, sex)
     if password:
         try:
             validate_password(password)
@@ -83,7 +99,7 @@ def grant_role(*, actor: User | None, username: str, role: str, community: Commu
         user = User(username=username)
         user.set_unusable_password()
     for attr, value in (("full_name", full_name), ("email", email), ("phone", phone),
-                        ("birth_date", birth_date)):
+                        ("birth_date", birth_date), ("sex", sex)):
         if value:
             setattr(user, attr, value)
     if password:
@@ -150,6 +166,37 @@ def update_resident(*, actor: User, resident: User, verified: bool | None = None
     resident.save()
     resident.forget_roles()
     return resident
+
+
+def new_resident_username(community: Community) -> str:
+    """`r<community id>-<8 hex digits>`, not taken by any account (random, so not guessable)."""
+    while True:
+        username = f"r{community.pk}-{secrets.token_hex(4)}"
+        if not User.objects.filter(username=username).exists():
+            return username
+
+
+@transaction.atomic
+def create_resident(*, actor: User, full_name: str, birth_date: dt.date | None = None, phone: str = "",
+                    sex: str = "", verified: bool = False) -> User:
+    """A community worker creates an account for a resident without a phone (or without a
+    smartphone): no password, a generated username, the resident role in the worker's own community;
+    `verified` records that the worker checked the residency. The worker then books on their behalf.
+    Audited (user.create). Raises ServiceError (PERMISSION_DENIED for anyone but a community worker,
+    INVALID for the fields)."""
+    community_id = actor.worker_community_id
+    if community_id is None:
+        raise ServiceError.of(ErrorCode.PERMISSION_DENIED, _("Only a community worker may create resident accounts."))
+    errors = ErrorCollector()
+    validate_full_name(errors, full_name)
+    validate_phone(errors, phone)
+    validate_birth_date(errors, birth_date)
+    validate_sex(errors, sex)
+    errors.raise_if_any()
+    community = Community.objects.get(pk=community_id)
+    return grant_role(actor=actor, username=new_resident_username(community), role=Role.RESIDENT,
+                      community=community, full_name=full_name.strip(), birth_date=birth_date, phone=phone,
+                      sex=sex, verified=verified)
 
 
 def get_user(username: str) -> User:

@@ -181,3 +181,26 @@ def unit_admin_of(unit):  # type: ignore[no-untyped-def]
     from tests.factories import unit_admin
 
     return unit_admin(unit)
+
+
+def test_owners_are_told_once_per_effect(unit, admin, community):
+    from booking.notifications.models import Notification
+    from booking.services.availability import close_slots
+
+    # given an approval hall: one pending, one waiting
+    hall = with_hours(ResourceFactory(unit=unit, category="HALL", booking_mode="EXCLUSIVE", requires_approval=True,
+                                      capacity=80), lunch_windows())
+    first, second, third = person(community), person(community), person(community)
+    pending = book(first, hall, TUESDAY_11).booking
+    book(second, hall, TUESDAY_11, join_waitlist=True)
+    # when the first is rejected (promoting the second), the second approved, and the next day closed
+    decide_booking(actor=admin, booking=pending, approve=False, reason="r", now=NOW)
+    promoted = Booking.objects.get(user=second)
+    decide_booking(actor=admin, booking=promoted, approve=True, now=NOW)
+    book(third, hall, TUESDAY_11 + dt.timedelta(days=1))
+    close_slots(actor=admin, resource=hall, start=TUESDAY_11 + dt.timedelta(days=1),
+                end=TUESDAY_11 + dt.timedelta(days=1, hours=1), reason="Repairs", now=NOW)
+    # then each effect is one in-app row
+    kinds = sorted(Notification.objects.values_list("user__username", "kind"))
+    assert kinds == sorted([(first.username, "BOOKING_REJECTED"), (second.username, "WAITLIST_PROMOTED"),
+                            (second.username, "BOOKING_APPROVED"), (third.username, "SLOT_CLOSED")])
