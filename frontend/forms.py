@@ -115,3 +115,9 @@ class CheckInForm(AccessibleForm):
     code = forms.RegexField(label=_("Check-in code"), regex=r"^\s*\d{6}\s*$", max_length=12,
                             error_messages={"invalid": _("The code has 6 digits.")},
                             widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+
+
+class DeleteMyDataForm(AccessibleForm):
+    confirm = forms.BooleanField(
+        label=_("I understand: my future bookings are cancelled, my account is closed, and this cannot be undone."),
+        error_messages={"required": _("Tick the box to confirm.")})

@@ -18,9 +18,11 @@ urlpatterns = [
     path("needs/", resident.needs, name="needs"),
     path("needs/<str:nid>/support/", resident.support_need, name="support-need"),
     path("me/data/", resident.my_data, name="my-data"),
+    path("me/data/delete/", resident.delete_my_data, name="delete-my-data"),
     # unit admin and unit staff
     path("unit/", unit.today, name="unit-today"),
     path("unit/check-in/", unit.check_in, name="check-in"),
+    path("unit/bookings/<str:bid>/clear-no-show/", unit.clear_no_show, name="clear-no-show"),
     path("unit/kitchen/<str:rid>/", unit.kitchen_sheet, name="kitchen-sheet"),
     path("unit/resources/", unit.resources, name="unit-resources"),
     path("unit/resources/new/", unit.publish, name="publish-resource"),
@@ -47,4 +49,5 @@ urlpatterns = [
     path("district/runs/", district.runs, name="runs"),
     path("district/runs/<str:run>/", district.run_progress, name="run-progress"),
     path("district/export/<str:kind>.csv", district.export, name="export"),
+    path("district/audit/", district.audit_log, name="audit-log"),
 ]

@@ -74,3 +74,26 @@ class NeedForm(AccessibleForm):
 
 class CloseNeedForm(AccessibleForm):
     reason = forms.CharField(label=_("Why is it closed?"), max_length=200)
+
+
+class CreateResidentForm(AccessibleForm):
+    """An account for a resident without a phone (createResident); the key makes a double submit safe."""
+
+    SEXES = [("", _("Not given")), ("FEMALE", _("Female")), ("MALE", _("Male"))]
+    fullName = forms.CharField(label=_("Full name"), max_length=60)
+    birthDate = forms.DateField(label=_("Date of birth"), required=False, widget=DATE)
+    phone = forms.CharField(label=_("Mobile number (a family member's will do)"), required=False, max_length=20,
+                            help_text=_("Leave empty if there is none."))
+    sex = forms.ChoiceField(label=_("Sex (for bathhouse sessions)"), required=False, choices=SEXES)
+    verified = forms.BooleanField(label=_("Residency checked (lives in this community)"), required=False)
+    idempotencyKey = forms.CharField(widget=forms.HiddenInput, required=False, max_length=100)
+
+    def variables(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        out: dict[str, Any] = {"fullName": data["fullName"], "verified": bool(data.get("verified"))}
+        if data.get("birthDate"):
+            out["birthDate"] = data["birthDate"].isoformat()
+        for key in ("phone", "sex", "idempotencyKey"):
+            if data.get(key):
+                out[key] = data[key].strip()
+        return out

@@ -35,6 +35,10 @@ class CancelBookingInput(graphene.InputObjectType):
     whole_standing = graphene.Boolean()
 
 
+class ClearNoShowInput(graphene.InputObjectType):
+    booking_id = graphene.NonNull(graphene.ID)
+
+
 class DecideBookingInput(graphene.InputObjectType):
     booking_id = graphene.NonNull(graphene.ID)
     approve = graphene.NonNull(graphene.Boolean)

@@ -1,4 +1,5 @@
-"""Booking mutations: closeSlots, bookSlot, cancelBooking, decideBooking, checkIn, markNotificationsRead.
+"""Booking mutations: closeSlots, bookSlot, cancelBooking, decideBooking, checkIn, markNotificationsRead,
+clearNoShow.
 
 Handlers parse input and find the objects in the viewer's scope (NOT_FOUND otherwise); the booking
 services check the rest of the contract's table and every rule.
@@ -24,6 +25,7 @@ from .inputs import (
     BookSlotInput,
     CancelBookingInput,
     CheckInInput,
+    ClearNoShowInput,
     CloseSlotsInput,
     DecideBookingInput,
     MarkNotificationsReadInput,
@@ -114,6 +116,14 @@ def decide(info: Info, data: Any) -> dict[str, Any]:
     return {"booking": booking}
 
 
+def clear_no_show_handler(info: Info, data: Any) -> dict[str, Any]:
+    """U of the resource's unit: the no-show no longer counts (booking.services.lifecycle.clear_no_show)."""
+    from booking.services.lifecycle import clear_no_show
+
+    booking = _booking(info, data.booking_id)
+    return {"booking": clear_no_show(actor=info.context.user, booking=booking, now=info.context.now)}
+
+
 def check_in_handler(info: Info, data: Any) -> dict[str, Any]:
     from booking.services.lifecycle import check_in
 
@@ -138,6 +148,14 @@ def mark_read_handler(info: Info, data: Any) -> dict[str, Any]:
         raise ServiceError.of(ErrorCode.INVALID, _("Give `ids` or `all`."), "ids")
     unread = mark_read(user=info.context.user, ids=pks, all=bool(data.get("all")), now=info.context.now)
     return {"unread_count": unread}
+
+
+def _unread_now(info: Info) -> int:
+    """unreadCount of a refused call: what is still unread (0 for anonymous)."""
+    from booking.notifications.services import unread_count
+
+    user = info.context.user
+    return unread_count(user) if user is not None else 0
 
 
 class CloseSlotsPayload(graphene.ObjectType):
@@ -168,6 +186,11 @@ class CheckInPayload(graphene.ObjectType):
     errors = errors_field()
 
 
+class ClearNoShowPayload(graphene.ObjectType):
+    booking = graphene.Field(Booking)
+    errors = errors_field()
+
+
 class MarkNotificationsReadPayload(graphene.ObjectType):
     unread_count = graphene.NonNull(graphene.Int)
     errors = errors_field()
@@ -184,4 +207,6 @@ class BookingMutation(graphene.ObjectType):
                               description="from 30 min before start to the end")
     mark_notifications_read = mutation_field("markNotificationsRead", MarkNotificationsReadPayload,
                                              MarkNotificationsReadInput, mark_read_handler,
-                                             defaults={"unread_count": 0})
+                                             defaults={"unread_count": _unread_now})
+    clear_no_show = mutation_field("clearNoShow", ClearNoShowPayload, ClearNoShowInput, clear_no_show_handler,
+                                   description="U of the resource's unit: the no-show no longer counts")

@@ -166,6 +166,7 @@ class Booking(graphene.ObjectType):
     note = graphene.String()
     check_in_code = graphene.String()
     calendar_url = graphene.String()
+    no_show_cleared_at = graphene.Field(DateTime, description="set when a unit admin cleared this no-show")
 
     @classmethod
     def is_type_of(cls, root: Any, info: Info) -> bool:
@@ -187,7 +188,20 @@ class Booking(graphene.ObjectType):
     def resolve_waitlist_position(root: Any, info: Info) -> int | None:
         if root.status != "WAITLISTED":
             return None
-        return root.waitlist_position  # type: ignore[no-any-return]
+        from booking.models import Booking as Model
+
+        def batch(slot_ids: list[int]) -> dict[int, dict[int, int]]:
+            """Places on the waitlists of these slots (first in, first out), one query."""
+            out: dict[int, dict[int, int]] = {i: {} for i in slot_ids}
+            rows = (Model.objects.filter(slot_id__in=slot_ids, status="WAITLISTED")
+                    .order_by("slot_id", "created_at", "id").values_list("slot_id", "id"))
+            for slot_id, booking_id in rows:
+                out[slot_id][booking_id] = len(out[slot_id]) + 1
+            return out
+
+        siblings = [b.slot_id for b in info.context.objects.get("Booking", {}).values() if b.status == "WAITLISTED"]
+        loader = info.context.loader("booking.waitlist", batch, default={})
+        return loader.load(root.slot_id, siblings).get(root.pk)  # type: ignore[no-any-return]
 
     @staticmethod
     def resolve_resident_name(root: Any, info: Info) -> str:

@@ -11,6 +11,7 @@ this function takes the viewer from `user` or `request.user`.
 from __future__ import annotations
 
 import logging
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -114,17 +115,20 @@ class _DocumentCache:
     """Parsed and validated documents by text (validation does not depend on variables)."""
 
     def __init__(self) -> None:
+        self.lock = threading.Lock()
         self.entries: OrderedDict[tuple[str, bool], tuple[DocumentNode | None, list[GraphQLError]]] = OrderedDict()
 
     def get(self, text: str, schema: GraphQLSchema) -> tuple[DocumentNode | None, list[GraphQLError]]:
         key = (text, settings.DEBUG)
-        if key in self.entries:
-            self.entries.move_to_end(key)
-            return self.entries[key]
+        with self.lock:
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key]
         value = parse_and_validate(text, schema)
-        self.entries[key] = value
-        if len(self.entries) > DOCUMENT_CACHE_SIZE:
-            self.entries.popitem(last=False)
+        with self.lock:
+            self.entries[key] = value
+            while len(self.entries) > DOCUMENT_CACHE_SIZE:
+                self.entries.popitem(last=False)
         return value
 
 

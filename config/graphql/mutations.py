@@ -29,25 +29,29 @@ def refuse(code: ErrorCode, message: Any, field: str | None = None) -> ServiceEr
 def mutation_field(name: str, payload: type[graphene.ObjectType], input_type: type[graphene.InputObjectType],
                    handler: Handler, *, defaults: dict[str, Any] | None = None,
                    description: str | None = None) -> graphene.Field:
-    empty = dict(defaults or {})
+    defaults_given = dict(defaults or {})
 
     def resolve(root: Any, info: Info, input: Any) -> graphene.ObjectType:
+        def refused(errors: list[UserError]) -> graphene.ObjectType:
+            values = {k: (v(info) if callable(v) else v) for k, v in defaults_given.items()}
+            return payload(errors=errors, **values)
+
         context = info.context
         user = context.user
         if user is None:
-            return payload(errors=[UserError(ErrorCode.UNAUTHENTICATED, _("Sign in to do this."))], **empty)
+            return refused([UserError(ErrorCode.UNAUTHENTICATED, _("Sign in to do this."))])
         if context.token_scopes is not None and "write" not in context.token_scopes:
-            return payload(errors=[UserError(ErrorCode.PERMISSION_DENIED,
-                                             _("This access token may only read."))], **empty)
+            return refused([UserError(ErrorCode.PERMISSION_DENIED, _("This access token may only read."))])
         until = ratelimit.hit(key=f"user:{user.pk}", now=context.now)
         if until is not None:
-            return payload(errors=[UserError(ErrorCode.RATE_LIMITED, _("Too many requests; try again later."),
-                                             until=until)], **empty)
+            return refused([UserError(ErrorCode.RATE_LIMITED, _("Too many requests; try again later."),
+                                      until=until)])
         try:
             values = handler(info, input)
         except ServiceError as exc:
-            return payload(errors=list(exc.errors), **empty)
-        return payload(errors=[], **{**empty, **values})
+            return refused(list(exc.errors))
+        plain = {k: v for k, v in defaults_given.items() if k not in values and not callable(v)}
+        return payload(errors=[], **plain, **values)
 
     return graphene.Field(graphene.NonNull(payload), input=graphene.Argument(graphene.NonNull(input_type)),
                           resolver=resolve, name=name, description=description)

@@ -1,10 +1,11 @@
 """District staff pages: the dashboard (SVG charts and point map), match runs with live progress,
-CSV exports."""
+CSV exports, the audit log."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 from typing import Any
 
 from django.contrib import messages
@@ -119,3 +120,30 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
         return _csv("allocations", ["community", "need", "unit", "resource", "category", "quantity",
                                     "distance_m", "start", "end", "starts_on", "ends_on", "status"], rows)
     raise Http404
+
+
+AUDIT_ACTION_MAX = 60
+
+
+@page(STAFF)
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """The audit log, newest first, 50 a page; filter by action and by day (from..to, both included)."""
+    action = request.GET.get("action", "").strip()[:AUDIT_ACTION_MAX]
+    first_day = parse_date(request.GET.get("from", ""))
+    last_day = parse_date(request.GET.get("to", ""))
+    variables: dict[str, Any] = {
+        "action": action or None,
+        "from": timeutil.iso(timeutil.start_of_day(first_day)) if first_day else None,
+        "to": timeutil.iso(timeutil.start_of_day(last_day + dt.timedelta(days=1))) if last_day else None,
+        "after": request.GET.get("after") or None,
+    }
+    log = operations.run(request, "AuditLog", variables)["auditLog"]
+    rows = []
+    for edge in log["edges"]:
+        entry = dict(edge["node"])
+        details = json.loads(entry["data"] or "{}")
+        entry["details"] = json.dumps(details, ensure_ascii=False, sort_keys=True) if details else ""
+        rows.append(entry)
+    return render_page(request, "frontend/district/audit.html", {
+        "rows": rows, "total": log["totalCount"], "page_info": log["pageInfo"], "action": action,
+        "first_day": first_day, "last_day": last_day})

@@ -7,16 +7,17 @@ import json
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.contrib.auth import logout
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from frontend import labels, operations
-from frontend.forms import BookForm, CancelForm, FindForm
+from frontend.forms import BookForm, CancelForm, DeleteMyDataForm, FindForm
 from frontend.operations import unslug
 from frontend.timeutil import iso, monday_of, now, parse_date, parse_datetime, start_of_day, today
 
-from .base import apply_errors, found, page, render_page, viewer
+from .base import apply_errors, found, page, render_page, roles_of, viewer
 
 RESIDENT = "RESIDENT"
 SEARCH_RADIUS_M = 5000
@@ -208,15 +209,37 @@ def support_need(request: HttpRequest, nid: str) -> HttpResponse:
     return HttpResponseRedirect(reverse("frontend:needs"))
 
 
+def may_delete_own_account(request: HttpRequest) -> bool:
+    """Self-service deletion is for residents; accounts with a work role are closed by the district."""
+    return not (roles_of(request) - {RESIDENT})
+
+
 @page()
 def my_data(request: HttpRequest) -> HttpResponse:
-    """What the system holds about me; `?download=1` gives it as a JSON file (PIPL)."""
-    data = operations.run(request, "MyData")
+    """What the system holds about me; `?download=1` gives it as a JSON file (myData, PIPL)."""
     if request.GET.get("download"):
-        response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+        exported = json.loads(operations.run(request, "MyDataExport")["myData"] or "{}")
+        response = HttpResponse(json.dumps(exported, ensure_ascii=False, indent=2),
+                                content_type="application/json; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="my-data.json"'
         return response
+    data = operations.run(request, "MyData")
     return render_page(request, "frontend/resident/my_data.html", {
         "data": data, "pretty": json.dumps(data.get("me"), ensure_ascii=False, indent=2),
-        "bookings": data["myBookings"]["totalCount"]})
+        "bookings": data["myBookings"]["totalCount"], "may_delete": may_delete_own_account(request)})
 
+
+@page()
+def delete_my_data(request: HttpRequest) -> HttpResponse:
+    """GET asks to confirm; POST deletes (deleteMyData) and ends the session."""
+    if not may_delete_own_account(request):
+        raise Http404
+    form = DeleteMyDataForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        payload = operations.run(request, "DeleteMyData", {"input": {"confirm": True}})["deleteMyData"]
+        if payload["deleted"] and not payload["errors"]:
+            logout(request)
+            messages.success(request, _("Your data is deleted and your account is closed."))
+            return HttpResponseRedirect(reverse("frontend:home"))
+        apply_errors(form, payload["errors"])
+    return render_page(request, "frontend/resident/delete_my_data.html", {"form": form.mark_errors()})

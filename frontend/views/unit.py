@@ -17,7 +17,7 @@ from frontend.operations import unslug
 from frontend.timeutil import iso, parse_date, start_of_day
 from frontend.unit_forms import CloseSlotsForm, DecisionForm, ResourceForm, WindowFormSet, windows_of
 
-from .base import apply_errors, found, page, render_page, viewer
+from .base import apply_errors, found, page, redirect_back, render_page, viewer
 
 ADMIN, STAFF = "UNIT_ADMIN", "UNIT_STAFF"
 
@@ -68,6 +68,19 @@ def check_in(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Checked in: %(name)s") % {"name": booking["residentName"]})
         return HttpResponseRedirect(reverse("frontend:unit-today"))
     return render_page(request, "frontend/unit/check_in.html", context)
+
+
+@page(ADMIN)
+def clear_no_show(request: HttpRequest, bid: str) -> HttpResponse:
+    """POST: the unit admin clears a no-show (clearNoShow); back to the list it came from."""
+    if request.method == "POST":
+        payload = operations.run(request, "ClearNoShow", {"input": {"bookingId": unslug(bid)}})["clearNoShow"]
+        if payload["errors"]:
+            messages.error(request, payload["errors"][0]["message"])
+        else:
+            messages.success(request, _("The no-show is cleared: %(name)s") % {
+                "name": payload["booking"]["residentName"]})
+    return redirect_back(request, reverse("frontend:unit-today"))
 
 
 @page(ADMIN, STAFF)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 from frontend import labels, operations, timeutil
 from frontend.forms import BookForm
 from frontend.operations import slug, unslug
-from frontend.worker_forms import CloseNeedForm, NeedForm, ResidentForm
+from frontend.worker_forms import CloseNeedForm, CreateResidentForm, NeedForm, ResidentForm
 
 from .base import apply_errors, found, page, render_page, viewer
 from .resident import slot_at
@@ -37,11 +38,22 @@ def _residents(request: HttpRequest, search: str | None = None) -> dict[str, Any
 
 @page(WORKER)
 def residents(request: HttpRequest) -> HttpResponse:
+    """The community's residents; POST creates an account for one without a phone (createResident)."""
+    form = CreateResidentForm(request.POST if request.method == "POST" else None,
+                              initial={"idempotencyKey": uuid.uuid4().hex})
+    if request.method == "POST" and form.is_valid():
+        payload = operations.run(request, "CreateResident", {"input": form.variables()})["createResident"]
+        if not payload["errors"]:
+            person = payload["resident"]
+            messages.success(request, _("Account created for %(name)s. User name: %(username)s") % {
+                "name": person["displayName"], "username": person["username"]})
+            return HttpResponseRedirect(reverse("frontend:resident", args=[slug(person["id"])]))
+        apply_errors(form, payload["errors"])
     search = request.GET.get("search", "").strip()
     result = _residents(request, search)
     return render_page(request, "frontend/worker/residents.html", {
         "rows": [e["node"] for e in result["edges"]], "total": result["totalCount"],
-        "page_info": result["pageInfo"], "search": search})
+        "page_info": result["pageInfo"], "search": search, "form": form.mark_errors()})
 
 
 @page(WORKER)

@@ -67,3 +67,16 @@ class UpdateResidentInput(graphene.InputObjectType):
     verified = graphene.Boolean()
     disabled = graphene.Boolean()
     consent_recorded = graphene.Boolean()
+
+
+class CreateResidentInput(graphene.InputObjectType):
+    full_name = graphene.NonNull(graphene.String)
+    birth_date = graphene.Field(Date)
+    phone = graphene.String()
+    sex = graphene.Field(Sex)
+    verified = graphene.Boolean()
+    idempotency_key = graphene.String()
+
+
+class DeleteMyDataInput(graphene.InputObjectType):
+    confirm = graphene.NonNull(graphene.Boolean, description="must be true: the deletion cannot be undone")

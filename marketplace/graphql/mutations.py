@@ -1,4 +1,4 @@
-"""Marketplace mutations: publishResource, updateResource, updateResident.
+"""Marketplace mutations: publishResource, updateResource, updateResident, createResident, deleteMyData.
 
 Each handler parses the input, checks what the contract's table says, and calls the services
 (booking.services.availability wraps marketplace.services.resources with the opening hours).
@@ -24,7 +24,13 @@ from marketplace.services.resources import ResourceFields
 
 from . import permissions
 from .enums import value_of
-from .inputs import PublishResourceInput, UpdateResidentInput, UpdateResourceInput
+from .inputs import (
+    CreateResidentInput,
+    DeleteMyDataInput,
+    PublishResourceInput,
+    UpdateResidentInput,
+    UpdateResourceInput,
+)
 from .types import Resource_, User_
 
 FIELD_MAP = {
@@ -126,6 +132,51 @@ def update_resident_handler(info: Info, data: Any) -> dict[str, Any]:
     return {"resident": resident}
 
 
+def create_resident_handler(info: Info, data: Any) -> dict[str, Any]:
+    """W: an account without a password for a resident of the worker's own community (idempotent)."""
+    from marketplace.services.people import create_resident
+
+    actor: User = info.context.user
+    if actor.worker_community_id is None:
+        raise ServiceError.of(ErrorCode.PERMISSION_DENIED, _("Only a community worker may create resident accounts."))
+    sex = value_of(data.get("sex"))
+    with transaction.atomic():
+        claim = claim_key(user=actor, key=data.get("idempotency_key"), operation="createResident",
+                          payload=_fingerprint(data))
+        if claim.replay is not None:
+            return {"resident": User.objects.filter(pk=int(claim.replay.get("user_id") or 0)).first()}
+        resident = create_resident(actor=actor, full_name=data.full_name or "", birth_date=data.get("birth_date"),
+                                   phone=(data.get("phone") or "").strip(), sex="" if sex in (None, "ANY") else sex,
+                                   verified=bool(data.get("verified")))
+        claim.complete({"user_id": resident.pk})
+    return {"resident": resident}
+
+
+def delete_my_data_handler(info: Info, data: Any) -> dict[str, Any]:
+    """R: the resident deletes their own account's personal data (marketplace.services.personal_data).
+    Accounts with a work role are closed by the district office instead."""
+    from marketplace.services.personal_data import delete_my_data
+
+    actor: User = info.context.user
+    if set(actor.roles) - {Role.RESIDENT}:
+        raise ServiceError.of(ErrorCode.PERMISSION_DENIED,
+                              _("Accounts with a work role are closed by the district office."))
+    if data.confirm is not True:
+        raise ServiceError.of(ErrorCode.INVALID, _("Confirm that your data is to be deleted."), "confirm")
+    delete_my_data(user=actor, now=info.context.now)
+    return {"deleted": True}
+
+
+class CreateResidentPayload(graphene.ObjectType):
+    resident = graphene.Field(User_)
+    errors = errors_field()
+
+
+class DeleteMyDataPayload(graphene.ObjectType):
+    deleted = graphene.NonNull(graphene.Boolean)
+    errors = errors_field()
+
+
 class PublishResourcePayload(graphene.ObjectType):
     resource = graphene.Field(Resource_)
     errors = errors_field()
@@ -149,3 +200,10 @@ class MarketplaceMutation(graphene.ObjectType):
                                      description="bookings outside new hours stay and are listed")
     update_resident = mutation_field("updateResident", UpdateResidentPayload, UpdateResidentInput,
                                      update_resident_handler)
+    create_resident = mutation_field("createResident", CreateResidentPayload, CreateResidentInput,
+                                     create_resident_handler,
+                                     description="W: an account without a password for a resident of their "
+                                                 "community")
+    delete_my_data = mutation_field("deleteMyData", DeleteMyDataPayload, DeleteMyDataInput, delete_my_data_handler,
+                                    defaults={"deleted": False},
+                                    description="R: cancels future bookings, scrubs and deactivates the account")

@@ -15,6 +15,7 @@ from config.graphql.scalars import DateTime
 from marketplace.models import Community, Resource, Subdistrict, User
 
 from . import permissions
+from .audit import audit_log_field, my_data_field
 from .enums import ResourceCategory, TargetGroup, value_of
 from .search import ResourceSearch, search_resources
 from .types import (
@@ -28,7 +29,7 @@ from .types import (
 )
 
 NODE_TYPES = ("Subdistrict", "Community", "WorkUnit", "Resource", "User", "Slot", "Booking", "StandingBooking",
-              "Notification", "Need", "MatchRun", "Allocation")
+              "Notification", "Need", "MatchRun", "Allocation", "AuditEntry")
 
 
 def resolve_node(root: Any, info: Info, id: str) -> Any:
@@ -66,6 +67,8 @@ class MarketplaceQuery(graphene.ObjectType):
     community_residents = graphene.NonNull(UserConnection, search=graphene.String(), first=graphene.Int(),
                                            after=graphene.String(),
                                            description="W: residents of their community, by name")
+    audit_log = audit_log_field()
+    my_data = my_data_field()
 
     @staticmethod
     def resolve_me(root: Any, info: Info) -> User | None:

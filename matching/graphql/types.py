@@ -175,7 +175,9 @@ class MatchRun(graphene.ObjectType):
     @staticmethod
     def resolve_allocations(root: Any, info: Info, first: int | None = None, after: str | None = None) -> Any:
         qs = permissions.allocations(viewer_of(info)).filter(match_run_id=root.pk).by_community_then_need()
-        return connection_from(AllocationConnection, qs, first, after, info=info, seen="Allocation")
+        connection = connection_from(AllocationConnection, qs, first, after, info=info, seen="Allocation")
+        info.context.seen("AllocationNeed", [e.node.need_id for e in connection.edges])
+        return connection
 
 
 class Allocation(graphene.ObjectType):

@@ -155,6 +155,44 @@ def test_worker_posts_a_need_and_sees_it_listed(phone: Session, live_world: Worl
     assert "独居老人午餐" in phone.page.locator(".cards").inner_text()
 
 
+def test_worker_creates_an_account_for_a_resident_without_a_phone(phone: Session, live_world: World):
+    from marketplace.models import User
+
+    phone.sign_in("worker", PASSWORD)
+    phone.go("/community/residents/")
+    # when the worker fills the create-account form under the list
+    phone.page.fill("#id_fullName", "周奶奶")
+    phone.page.fill("#id_birthDate", "1939-09-09")
+    phone.page.check("#id_verified")
+    phone.page.locator("form[aria-labelledby=create-account] button[type=submit]").click()
+    phone.page.wait_for_url(re.compile(r"/community/residents/[^/]+/$"))
+    # then the account exists and its generated user name is shown
+    person = User.objects.get(full_name="周奶奶")
+    assert person.residency_verified and not person.has_usable_password()
+    assert person.username in phone.page.content()
+
+
+def test_resident_deletes_her_data_after_confirming(phone: Session, live_world: World):
+    from marketplace.models import User
+
+    phone.sign_in("resident", PASSWORD)
+    phone.go("/me/data/")
+    phone.page.locator("a[href$='/me/data/delete/']").click()
+    phone.page.wait_for_url(re.compile(r"/me/data/delete/$"))
+    # when she submits without ticking the box, the error is next to it with focus
+    phone.page.locator("main form button[type=submit]").click()
+    phone.page.locator("#confirm-error").wait_for()
+    assert phone.page.evaluate("document.activeElement.id") == "id_confirm"
+    assert User.objects.get(pk=live_world.resident.pk).is_active
+    # when she ticks it and confirms
+    phone.page.check("#id_confirm")
+    phone.page.locator("main form button[type=submit]").click()
+    phone.page.wait_for_url(re.compile(r"/$"))
+    # then her account is closed and she is signed out
+    assert not User.objects.get(pk=live_world.resident.pk).is_active
+    assert phone.page.locator("a[href^='/login/']").count() > 0
+
+
 def test_district_staff_start_a_match_run_and_see_its_figures(phone: Session, live_world: World):
     populate_need = populate  # the populate helper also starts a run; start another for a subdistrict
     populate_need(live_world)

@@ -20,7 +20,7 @@ def pages(t: Things) -> dict[str, list[str]]:
         "resident": ["/", "/resources/?when=week&near_home=on", f"/resources/{t.canteen}/",
                      f"/resources/{t.canteen}/book/?start=", f"/resources/{t.parking}/", "/bookings/",
                      f"/bookings/{t.booking}/", f"/bookings/{t.booking}/cancel/", "/notifications/", "/needs/",
-                     "/me/data/"],
+                     "/me/data/", "/me/data/delete/"],
         "gate": ["/unit/", "/unit/check-in/", f"/unit/kitchen/{t.canteen}/"],
         "unit-admin": ["/unit/resources/", "/unit/resources/new/", f"/unit/resources/{t.canteen}/edit/",
                        f"/unit/resources/{t.canteen}/close/", f"/unit/resources/{t.canteen}/utilisation/",
@@ -29,7 +29,7 @@ def pages(t: Things) -> dict[str, list[str]]:
                    f"/community/book/?resource={t.canteen}&start=", f"/community/slips/?b={t.booking}",
                    "/community/needs/", "/community/needs/new/", f"/community/needs/{t.need}/",
                    "/community/allocations/"],
-        "staff": ["/district/", "/district/runs/", f"/district/runs/{t.run}/"],
+        "staff": ["/district/", "/district/runs/", f"/district/runs/{t.run}/", "/district/audit/"],
     }
 
 

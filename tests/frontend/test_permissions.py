@@ -19,7 +19,7 @@ ADMIN_PAGES = ["/unit/resources/", "/unit/resources/new/", "/unit/approvals/", "
                "/unit/contribution/"]
 WORKER_PAGES = ["/community/residents/", "/community/book/", "/community/slips/", "/community/needs/",
                 "/community/needs/new/", "/community/allocations/"]
-STAFF_PAGES = ["/district/", "/district/runs/"]
+STAFF_PAGES = ["/district/", "/district/runs/", "/district/audit/"]
 ALL = RESIDENT_PAGES + UNIT_PAGES + ADMIN_PAGES + WORKER_PAGES + STAFF_PAGES
 REACH = {
     "resident": set(RESIDENT_PAGES),

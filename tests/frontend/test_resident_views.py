@@ -90,7 +90,7 @@ def test_my_data_downloads_as_json(world: World):
     response = client_for(world.resident).get("/me/data/", {"download": "1"})
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="my-data.json"'
-    assert response.json()["me"]["username"] == "resident"
+    assert response.json()["profile"]["username"] == "resident"
 
 
 def test_a_standing_booking_books_every_chosen_weekday_until_the_date(world: World):

@@ -198,3 +198,20 @@ def test_kitchen_sheet_for_unit_staff(api: Api, world: World) -> None:
     # then
     assert answer.data["kitchenSheet"][0] == {"slot": {"start": "2026-12-01T11:00:00+08:00"}, "confirmed": 1,
                                               "checkedIn": 0, "notes": ["清真"]}
+
+
+def test_a_full_slot_offers_the_waitlist_with_a_position(api: Api, world: World) -> None:
+    # given a one-seat canteen taken by resident A on Tuesday 11:00
+    small = ResourceFactory(name="一座食堂", unit=world.unit_x, capacity=1)
+    set_opening_hours(actor=None, resource=small, windows=LUNCH[:1], now=NOW)
+    first = {"input": {"resourceId": world.gid(small), "start": TUESDAY_11.isoformat()}}
+    api.post(BOOK, first, as_user=world["resident_a"])
+    # when B books without and then with the waitlist
+    full = api.post(BOOK, first, as_user=world["resident_b"])
+    waiting = api.post(BOOK, {"input": {**first["input"], "joinWaitlist": True}}, as_user=world["resident_b"])
+    mine = api.post("{ myBookings(statuses: [WAITLISTED]) { edges { node { status waitlistPosition } } } }",
+                    as_user=world["resident_b"])
+    # then
+    assert full.data["bookSlot"]["errors"][0]["code"] == "FULL"
+    assert waiting.data["bookSlot"]["booking"]["status"] == "WAITLISTED"
+    assert mine.data["myBookings"]["edges"] == [{"node": {"status": "WAITLISTED", "waitlistPosition": 1}}]

@@ -4,19 +4,22 @@ staff}. Every cell is asserted; on a denial nothing in the database changed."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from graphql_relay import to_global_id
 
 from booking.models import Booking, Slot
 from booking.notifications.models import Notification
+from booking.services.slots import slot_key
 from marketplace.models import AuditEntry, IdempotencyRecord, Membership, Resource, User
 from matching.models import Allocation, MatchRun, Need, NeedSupport
 
 from .conftest import Api
-from .world import ROLES, WEDNESDAY_11, World
+from .world import ROLES, TUESDAY_11, WEDNESDAY_11, World
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +33,7 @@ class Op:
     outcome: Callable[[Any], Any]
     expected: dict[str, Any]
     mutation: bool = False
+    setup: Callable[[World], None] | None = None  # runs before the snapshot
 
 
 def mutation_outcome(name: str) -> Callable[[Any], Any]:
@@ -44,6 +48,10 @@ def everyone(value: Any, **overrides: Any) -> dict[str, Any]:
     out.update({ {"A": A, "B": B, "UX": UX, "UY": UY, "G": G, "W": W, "S": S, "ANON": ANON}[k]: v
                 for k, v in overrides.items()})
     return out
+
+
+def mark_no_show(w: World) -> None:
+    Booking.objects.filter(pk=w.booking.pk).update(status="NO_SHOW")
 
 
 def node_query(fragment: str) -> str:
@@ -63,6 +71,12 @@ OPS: dict[str, Op] = {
                          lambda d: d["node"] is not None, everyone(True)),
     "node(Community)": Op(node_query("... on Community { name }"), lambda w: {"id": w.gid(w.community_a)},
                           lambda d: d["node"] is not None, everyone(True)),
+    "node(Subdistrict)": Op(node_query("... on Subdistrict { name }"),
+                            lambda w: {"id": w.gid(w.community_a.subdistrict)},
+                            lambda d: d["node"] is not None, everyone(True)),
+    "node(Slot)": Op(node_query("... on Slot { start remaining }"),
+                     lambda w: {"id": to_global_id("Slot", slot_key(w.canteen.pk, TUESDAY_11))},
+                     lambda d: d["node"] and d["node"]["remaining"], everyone(39)),
     # ---- the viewer's own
     "me": Op("{ me { username } }", lambda w: {}, lambda d: d["me"] and d["me"]["username"],
              {ANON: None, A: "res-a", B: "res-b", UX: "admin-x", UY: "admin-y", G: "gate-x", W: "worker-a",
@@ -71,6 +85,9 @@ OPS: dict[str, Op] = {
                      everyone(0, A=1)),
     "myNotifications": Op("{ myNotifications { totalCount unreadCount } }", lambda w: {},
                           lambda d: d["myNotifications"]["totalCount"] > 0, everyone(False, A=True)),
+    "node(Notification)": Op(node_query("... on Notification { kind }"),
+                             lambda w: {"id": to_global_id("Notification", Notification.objects.get().pk)},
+                             lambda d: d["node"] is not None, everyone(False, A=True)),
     # ---- bookings and their personal fields
     "unitBookings": Op("{ unitBookings { totalCount } }", lambda w: {}, lambda d: d["unitBookings"]["totalCount"],
                        everyone(0, UX=1, G=1)),
@@ -108,10 +125,22 @@ OPS: dict[str, Op] = {
                      lambda d: d["node"] is not None, everyone(False, A=True, UX=True, W=True, S=True)),
     "allocations": Op("{ allocations { totalCount } }", lambda w: {}, lambda d: d["allocations"]["totalCount"],
                       everyone(0, UX=1, W=1, S=1)),
+    "node(Allocation)": Op(node_query("... on Allocation { quantity }"), lambda w: {"id": w.gid(w.allocation)},
+                           lambda d: d["node"] is not None, everyone(False, UX=True, W=True, S=True)),
     "matchRuns": Op("{ matchRuns { totalCount } }", lambda w: {}, lambda d: d["matchRuns"]["totalCount"],
                     everyone(0, S=1)),
     "node(MatchRun)": Op(node_query("... on MatchRun { status }"), lambda w: {"id": w.gid(w.run)},
                          lambda d: d["node"] is not None, everyone(False, S=True)),
+    "auditLog": Op("{ auditLog(first: 5) { totalCount edges { node { action actorName data } } } }", lambda w: {},
+                   lambda d: d["auditLog"]["totalCount"] > 0 and len(d["auditLog"]["edges"]) > 0,
+                   everyone(False, S=True)),
+    "node(AuditEntry)": Op(node_query("... on AuditEntry { action }"),
+                           lambda w: {"id": to_global_id("AuditEntry", AuditEntry.objects.order_by("id").first().pk)},
+                           lambda d: d["node"] is not None, everyone(False, S=True)),
+    "myData": Op("{ myData }", lambda w: {},
+                 lambda d: d["myData"] and json.loads(d["myData"])["profile"]["username"],
+                 {ANON: None, A: "res-a", B: "res-b", UX: "admin-x", UY: "admin-y", G: "gate-x", W: "worker-a",
+                  S: "district"}),
     "districtStats": Op('{ districtStats(from: "2026-12-01", to: "2026-12-31") { bookings } }', lambda w: {},
                         lambda d: d["districtStats"] is not None, everyone(False, S=True)),
     "districtMap": Op('{ districtMap(from: "2026-12-01", to: "2026-12-31") { resources { id } } }', lambda w: {},
@@ -198,6 +227,19 @@ OPS: dict[str, Op] = {
         lambda w: {"id": w.gid(w["resident_a"])}, mutation_outcome("updateResident"),
         everyone("NOT_FOUND", ANON="UNAUTHENTICATED", A="PERMISSION_DENIED", W="ok", S="PERMISSION_DENIED"),
         mutation=True),
+    "createResident": Op(
+        'mutation { createResident(input: {fullName: "王大爷", verified: true}) { resident { id } errors { code } } }',
+        lambda w: {}, mutation_outcome("createResident"),
+        everyone("PERMISSION_DENIED", ANON="UNAUTHENTICATED", W="ok"), mutation=True),
+    "deleteMyData": Op(
+        "mutation { deleteMyData(input: {confirm: true}) { deleted errors { code } } }",
+        lambda w: {}, mutation_outcome("deleteMyData"),
+        everyone("PERMISSION_DENIED", ANON="UNAUTHENTICATED", A="ok", B="ok"), mutation=True),
+    "clearNoShow": Op(
+        "mutation($id: ID!) { clearNoShow(input: {bookingId: $id}) { booking { noShowClearedAt } errors { code } } }",
+        lambda w: {"id": w.gid(w.booking)}, mutation_outcome("clearNoShow"),
+        everyone("PERMISSION_DENIED", ANON="UNAUTHENTICATED", B="NOT_FOUND", UX="ok", UY="NOT_FOUND"),
+        mutation=True, setup=mark_no_show),
     "markNotificationsRead": Op(
         "mutation { markNotificationsRead(input: {all: true}) { unreadCount errors { code } } }",
         lambda w: {}, mutation_outcome("markNotificationsRead"), everyone("ok", ANON="UNAUTHENTICATED"),
@@ -247,6 +289,8 @@ def test_read_permissions(api: Api, world: World, op_name: str) -> None:
 def test_write_permissions(api: Api, world: World, op_name: str, role: str) -> None:
     # given a fresh district for each cell
     op = OPS[op_name]
+    if op.setup is not None:
+        op.setup(world)
     before = snapshot()
     # when
     answer = api.post(op.query, op.variables(world), as_user=world[role])
