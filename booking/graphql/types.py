@@ -15,7 +15,7 @@ from django.utils import timezone
 from graphene import relay
 from graphql import GraphQLResolveInfo as Info
 
-from config.graphql.relay import global_id, make_connection
+from config.graphql.relay import ScopedNode, global_id, make_connection
 from config.graphql.scalars import Date, DateTime, Time
 from marketplace import privacy
 from marketplace.graphql.enums import BookingStatus, NotificationKind, Sex
@@ -146,9 +146,12 @@ class StandingBooking(graphene.ObjectType):
         return Model.objects.select_related("resource").filter(pk=int(pk)).first() if (visible or own) else None
 
 
-class Booking(graphene.ObjectType):
+class Booking(ScopedNode, graphene.ObjectType):
     class Meta:
         interfaces = (relay.Node,)
+
+    node_model = "booking.Booking"
+    node_scope = staticmethod(permissions.bookings)
 
     resource = graphene.NonNull(Resource_)
     start = graphene.NonNull(DateTime)
@@ -167,18 +170,6 @@ class Booking(graphene.ObjectType):
     check_in_code = graphene.String()
     calendar_url = graphene.String()
     no_show_cleared_at = graphene.Field(DateTime, description="set when a unit admin cleared this no-show")
-
-    @classmethod
-    def is_type_of(cls, root: Any, info: Info) -> bool:
-        from booking.models import Booking as Model
-
-        return isinstance(root, Model)
-
-    @classmethod
-    def get_node(cls, info: Info, pk: str) -> Any:
-        if not pk.isdigit():
-            return None
-        return permissions.bookings(viewer_of(info)).filter(pk=int(pk)).first()
 
     @staticmethod
     def resolve_status_reason(root: Any, info: Info) -> str | None:
@@ -239,9 +230,12 @@ class KitchenSheetLine(graphene.ObjectType):
     notes = graphene.NonNull(graphene.List(graphene.NonNull(graphene.String)))
 
 
-class Notification(graphene.ObjectType):
+class Notification(ScopedNode, graphene.ObjectType):
     class Meta:
         interfaces = (relay.Node,)
+
+    node_model = "notifications.Notification"
+    node_scope = staticmethod(permissions.notifications)
 
     kind = graphene.NonNull(NotificationKind)
     title = graphene.NonNull(graphene.String)
@@ -250,18 +244,6 @@ class Notification(graphene.ObjectType):
     read_at = graphene.Field(DateTime)
     booking = graphene.Field(Booking)
     allocation = graphene.Field("matching.graphql.types.Allocation")
-
-    @classmethod
-    def is_type_of(cls, root: Any, info: Info) -> bool:
-        from booking.notifications.models import Notification as Model
-
-        return isinstance(root, Model)
-
-    @classmethod
-    def get_node(cls, info: Info, pk: str) -> Any:
-        if not pk.isdigit():
-            return None
-        return permissions.notifications(viewer_of(info)).filter(pk=int(pk)).first()
 
     @staticmethod
     def _rendered(root: Any) -> tuple[str, str]:

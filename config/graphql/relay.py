@@ -118,3 +118,34 @@ def decode_int_id(global_id: str | None, expected: str) -> int | None:
 
 def global_id(type_name: str, pk: Any) -> str:
     return to_global_id(type_name, str(pk))
+
+
+class ScopedNode:
+    """Mixin for Relay node types whose rows the viewer may or may not see.
+
+    `node(id:)` looks the object up in `node_scope(viewer)` — the same viewer-scoped queryset the lists
+    use — so it cannot show what a list hides; an id that is not a number, or not in scope, is null.
+    `node_model` ("app_label.Model") decides which type a row resolves to. Subclasses set both:
+
+        class Booking(ScopedNode, graphene.ObjectType):
+            node_model = "booking.Booking"
+            node_scope = staticmethod(permissions.bookings)
+    """
+
+    node_model: str = ""
+
+    @staticmethod
+    def node_scope(viewer: Any) -> QuerySet[Any]:
+        raise NotImplementedError
+
+    @classmethod
+    def is_type_of(cls, root: Any, info: Any) -> bool:
+        from django.apps import apps
+
+        return isinstance(root, apps.get_model(cls.node_model))
+
+    @classmethod
+    def get_node(cls, info: Any, pk: Any) -> Any:
+        if not str(pk).isdigit():
+            return None
+        return cls.node_scope(info.context.user).filter(pk=int(pk)).first()

@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from graphene import relay
 from graphql import GraphQLResolveInfo as Info
 
-from config.graphql.relay import connection_from, make_connection
+from config.graphql.relay import ScopedNode, connection_from, make_connection
 from config.graphql.scalars import DateTime
 from marketplace.models import AuditEntry, User
 
@@ -30,10 +30,13 @@ def audit_entries(viewer: User | None) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.all()
 
 
-class AuditEntry_(graphene.ObjectType):
+class AuditEntry_(ScopedNode, graphene.ObjectType):
     class Meta:
         name = "AuditEntry"
         interfaces = (relay.Node,)
+
+    node_model = "marketplace.AuditEntry"
+    node_scope = staticmethod(audit_entries)
 
     action = graphene.NonNull(graphene.String, description="e.g. booking.reject, resident.verify, user.create")
     actor_name = graphene.NonNull(graphene.String, description="the actor's username as recorded, or `system`")
@@ -43,16 +46,6 @@ class AuditEntry_(graphene.ObjectType):
     object_repr = graphene.NonNull(graphene.String)
     reason = graphene.NonNull(graphene.String, description="the reason a person gave; may be empty")
     data = graphene.NonNull(graphene.String, description="details as a JSON object")
-
-    @classmethod
-    def is_type_of(cls, root: Any, info: Info) -> bool:
-        return isinstance(root, AuditEntry)
-
-    @classmethod
-    def get_node(cls, info: Info, pk: str) -> AuditEntry | None:
-        if not str(pk).isdigit():
-            return None
-        return audit_entries(info.context.user).filter(pk=int(pk)).first()  # type: ignore[no-any-return]
 
     @staticmethod
     def resolve_data(root: AuditEntry, info: Info) -> str:

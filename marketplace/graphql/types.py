@@ -16,7 +16,7 @@ from django.utils import timezone
 from graphene import relay
 from graphql import GraphQLResolveInfo as Info
 
-from config.graphql.relay import make_connection
+from config.graphql.relay import ScopedNode, make_connection
 from config.graphql.scalars import Date, DateTime, Time
 from marketplace import privacy
 from marketplace.models import Community, Resource, Subdistrict, User, WorkUnit
@@ -47,22 +47,17 @@ class GeoPointInput(graphene.InputObjectType):
     lon = graphene.NonNull(graphene.Float)
 
 
-class Subdistrict_(graphene.ObjectType):
+class Subdistrict_(ScopedNode, graphene.ObjectType):
     class Meta:
         name = "Subdistrict"
         interfaces = (relay.Node,)
 
+    node_model = "marketplace.Subdistrict"
+    node_scope = staticmethod(permissions.subdistricts)
+
     name = graphene.NonNull(graphene.String)
     centre = graphene.NonNull(GeoPoint)
     communities = graphene.NonNull(graphene.List(graphene.NonNull(lambda: Community_)))
-
-    @classmethod
-    def is_type_of(cls, root: Any, info: Info) -> bool:
-        return isinstance(root, Subdistrict)
-
-    @classmethod
-    def get_node(cls, info: Info, pk: str) -> Subdistrict | None:
-        return _first(permissions.subdistricts(viewer_of(info)), pk)  # type: ignore[no-any-return]
 
     @staticmethod
     def resolve_centre(root: Subdistrict, info: Info) -> Subdistrict:
@@ -81,10 +76,13 @@ class Subdistrict_(graphene.ObjectType):
         return loader.load(root.pk, info.context.siblings("Subdistrict"))  # type: ignore[no-any-return]
 
 
-class Community_(graphene.ObjectType):
+class Community_(ScopedNode, graphene.ObjectType):
     class Meta:
         name = "Community"
         interfaces = (relay.Node,)
+
+    node_model = "marketplace.Community"
+    node_scope = staticmethod(permissions.communities)
 
     name = graphene.NonNull(graphene.String)
     subdistrict = graphene.NonNull(Subdistrict_)
@@ -93,14 +91,6 @@ class Community_(graphene.ObjectType):
     served_rate = graphene.Float(from_=graphene.Argument(graphene.NonNull(Date), name="from"),
                                  to=graphene.NonNull(Date),
                                  description="served / demand of the community's needs; W of it and S")
-
-    @classmethod
-    def is_type_of(cls, root: Any, info: Info) -> bool:
-        return isinstance(root, Community)
-
-    @classmethod
-    def get_node(cls, info: Info, pk: str) -> Community | None:
-        return _first(permissions.communities(viewer_of(info)), pk)  # type: ignore[no-any-return]
 
     @staticmethod
     def resolve_location(root: Community, info: Info) -> Community:
@@ -122,10 +112,13 @@ class ContributionLine(graphene.ObjectType):
     hours = graphene.NonNull(graphene.Float)
 
 
-class WorkUnit_(graphene.ObjectType):
+class WorkUnit_(ScopedNode, graphene.ObjectType):
     class Meta:
         name = "WorkUnit"
         interfaces = (relay.Node,)
+
+    node_model = "marketplace.WorkUnit"
+    node_scope = staticmethod(permissions.units)
 
     name = graphene.NonNull(graphene.String)
     kind = graphene.NonNull(WorkUnitKind)
@@ -136,14 +129,6 @@ class WorkUnit_(graphene.ObjectType):
                                     from_=graphene.Argument(graphene.NonNull(Date), name="from"),
                                     to=graphene.NonNull(Date),
                                     description="what the unit shared, by category; U of the unit and S")
-
-    @classmethod
-    def is_type_of(cls, root: Any, info: Info) -> bool:
-        return isinstance(root, WorkUnit)
-
-    @classmethod
-    def get_node(cls, info: Info, pk: str) -> WorkUnit | None:
-        return _first(permissions.units(viewer_of(info)), pk)  # type: ignore[no-any-return]
 
     @staticmethod
     def resolve_location(root: WorkUnit, info: Info) -> WorkUnit:
@@ -189,10 +174,13 @@ class UtilisationPoint(graphene.ObjectType):
     no_shows = graphene.NonNull(graphene.Int)
 
 
-class Resource_(graphene.ObjectType):
+class Resource_(ScopedNode, graphene.ObjectType):
     class Meta:
         name = "Resource"
         interfaces = (relay.Node,)
+
+    node_model = "marketplace.Resource"
+    node_scope = staticmethod(permissions.resources)
 
     name = graphene.NonNull(graphene.String)
     category = graphene.NonNull(ResourceCategory)
@@ -223,14 +211,6 @@ class Resource_(graphene.ObjectType):
                                    from_=graphene.Argument(graphene.NonNull(Date), name="from"),
                                    to=graphene.NonNull(Date),
                                    description="weekly points; U of the unit and S")
-
-    @classmethod
-    def is_type_of(cls, root: Any, info: Info) -> bool:
-        return isinstance(root, Resource)
-
-    @classmethod
-    def get_node(cls, info: Info, pk: str) -> Resource | None:
-        return _first(permissions.resources(viewer_of(info)), pk)  # type: ignore[no-any-return]
 
     @staticmethod
     def resolve_subdistrict(root: Resource, info: Info) -> Subdistrict:
@@ -266,10 +246,13 @@ class Resource_(graphene.ObjectType):
         return resource_utilisation(info, root, kwargs["from_"], to)
 
 
-class User_(graphene.ObjectType):
+class User_(ScopedNode, graphene.ObjectType):
     class Meta:
         name = "User"
         interfaces = (relay.Node,)
+
+    node_model = "marketplace.User"
+    node_scope = staticmethod(permissions.users)
 
     username = graphene.NonNull(graphene.String)
     display_name = graphene.NonNull(graphene.String, description="masked (张*明) where the viewer may not "
@@ -283,14 +266,6 @@ class User_(graphene.ObjectType):
     birth_date = graphene.Field(Date)
     eligible_groups = graphene.NonNull(graphene.List(graphene.NonNull(TargetGroup)))
     calendar_feed_url = graphene.String(description="the user's own iCalendar feed (secret address); self only")
-
-    @classmethod
-    def is_type_of(cls, root: Any, info: Info) -> bool:
-        return isinstance(root, User)
-
-    @classmethod
-    def get_node(cls, info: Info, pk: str) -> User | None:
-        return _first(permissions.users(viewer_of(info)), pk)  # type: ignore[no-any-return]
 
     @staticmethod
     def _full(root: User, info: Info) -> bool:

@@ -13,7 +13,7 @@ import graphene
 from graphene import relay
 from graphql import GraphQLResolveInfo as Info
 
-from config.graphql.relay import connection_from, make_connection
+from config.graphql.relay import ScopedNode, connection_from, make_connection
 from config.graphql.scalars import Date, DateTime, Time
 from marketplace.graphql.enums import (
     AllocationStatus,
@@ -42,9 +42,12 @@ class UnservedReason(graphene.ObjectType):
     blocking_need = graphene.Field(lambda: Need)
 
 
-class Need(graphene.ObjectType):
+class Need(ScopedNode, graphene.ObjectType):
     class Meta:
         interfaces = (relay.Node,)
+
+    node_model = "matching.Need"
+    node_scope = staticmethod(permissions.needs)
 
     community = graphene.NonNull(Community_)
     category = graphene.NonNull(ResourceCategory)
@@ -69,16 +72,6 @@ class Need(graphene.ObjectType):
     unserved_reasons = graphene.NonNull(graphene.List(graphene.NonNull(UnservedReason)))
     allocations = graphene.NonNull(graphene.List(graphene.NonNull(lambda: Allocation)))
     created_at = graphene.NonNull(DateTime)
-
-    @classmethod
-    def is_type_of(cls, root: Any, info: Info) -> bool:
-        return isinstance(root, _model("Need"))
-
-    @classmethod
-    def get_node(cls, info: Info, pk: str) -> Any:
-        if not pk.isdigit():
-            return None
-        return permissions.needs(viewer_of(info)).filter(pk=int(pk)).first()
 
     @staticmethod
     def resolve_served_quantity(root: Any, info: Info) -> int:
@@ -127,9 +120,12 @@ class StageTiming(graphene.ObjectType):
     seconds = graphene.NonNull(graphene.Float)
 
 
-class MatchRun(graphene.ObjectType):
+class MatchRun(ScopedNode, graphene.ObjectType):
     class Meta:
         interfaces = (relay.Node,)
+
+    node_model = "matching.MatchRun"
+    node_scope = staticmethod(permissions.match_runs)
 
     status = graphene.NonNull(MatchRunStatus)
     progress = graphene.NonNull(graphene.Float)
@@ -152,16 +148,6 @@ class MatchRun(graphene.ObjectType):
     allocations = graphene.NonNull("matching.graphql.types.AllocationConnection", first=graphene.Int(),
                                    after=graphene.String(), description="ordered by community, then need")
 
-    @classmethod
-    def is_type_of(cls, root: Any, info: Info) -> bool:
-        return isinstance(root, _model("MatchRun"))
-
-    @classmethod
-    def get_node(cls, info: Info, pk: str) -> Any:
-        if not pk.isdigit():
-            return None
-        return permissions.match_runs(viewer_of(info)).filter(pk=int(pk)).first()
-
     @staticmethod
     def resolve_stages(root: Any, info: Info) -> list[dict[str, Any]]:
         from .data import run_stages
@@ -180,9 +166,12 @@ class MatchRun(graphene.ObjectType):
         return connection
 
 
-class Allocation(graphene.ObjectType):
+class Allocation(ScopedNode, graphene.ObjectType):
     class Meta:
         interfaces = (relay.Node,)
+
+    node_model = "matching.Allocation"
+    node_scope = staticmethod(permissions.allocations)
 
     need = graphene.NonNull(Need)
     community = graphene.NonNull(Community_)
@@ -199,16 +188,6 @@ class Allocation(graphene.ObjectType):
     status = graphene.NonNull(AllocationStatus)
     responded_at = graphene.Field(DateTime)
     decline_reason = graphene.String()
-
-    @classmethod
-    def is_type_of(cls, root: Any, info: Info) -> bool:
-        return isinstance(root, _model("Allocation"))
-
-    @classmethod
-    def get_node(cls, info: Info, pk: str) -> Any:
-        if not pk.isdigit():
-            return None
-        return permissions.allocations(viewer_of(info)).filter(pk=int(pk)).first()
 
     @staticmethod
     def resolve_distance_m(root: Any, info: Info) -> int:
