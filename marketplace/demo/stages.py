@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from booking.demo import load_hours, load_slots_and_bookings
+from booking.models import Booking, OpeningWindow, Slot
 from marketplace.models import Community, Resource, Subdistrict, User, WorkUnit
+from matching.demo import load_needs
+from matching.models import Need
 
 from . import loader
 from .loader import DemoContext, Progress
@@ -20,11 +24,7 @@ def plan(ctx: DemoContext) -> list[Stage]:
         ("units", loader.load_units, len(d.units) + len(d.resources)),
         ("people", loader.load_people, 2 * len(d.residents) + 10),
     ]
-    from matching.demo import load_needs
-
     stages.append(("needs", load_needs, len(d.needs)))
-    from booking.demo import load_hours, load_slots_and_bookings
-
     stages.append(("opening hours", load_hours, len(d.resources)))
     stages.append(("slots and bookings", load_slots_and_bookings, 60 * len(d.resources)))
     return stages
@@ -38,4 +38,8 @@ def counts() -> dict[str, int]:
         "units": WorkUnit.objects.count(),
         "resources": Resource.objects.count(),
         "users": User.objects.count(),
+        "opening windows": OpeningWindow.objects.count(),
+        "slots": Slot.objects.count(),
+        "bookings": Booking.objects.count(),
+        "needs": Need.objects.count(),
     }
