@@ -41,3 +41,7 @@ def redis_url() -> str:
     if not _reachable(url, 6379):
         service_missing(f"Redis is not reachable at {url}")
     return url
+
+
+# Private servers for the fault and load tests (tests/faults/fixtures.py), shared by the whole session.
+from tests.faults.fixtures import cluster, private_redis_server  # noqa: E402, F401

@@ -94,3 +94,45 @@ def start_run() -> int:
     from tests.matching.conftest import NOW
 
     return int(start_match_run(actor=None, now=NOW).pk)
+
+
+def load_world(residents: int, *, resources: int, places: int, sittings: int, days: int,
+               first_sitting: int = 8) -> dict[str, Any]:
+    """For load runs: `resources` canteens open every day with `sittings` one-hour sittings of
+    `places` from `first_sitting` o'clock, and `residents` verified residents with bearer tokens,
+    written in bulk (thousands of people in seconds). Returns the resources' global ids, the
+    bookable starts (from tomorrow, local) and the tokens."""
+    from django.contrib.auth.hashers import make_password
+    from oauth2_provider.models import AccessToken
+    from oauthlib.common import generate_token
+
+    from marketplace.models import Membership, Role, User
+    from marketplace.services.tokens import cli_application
+
+    now = timezone.now()
+    unit = WorkUnitFactory()
+    windows = [WindowSpec(weekdays=ALL_DAYS, start_time=dt.time(first_sitting + k),
+                          end_time=dt.time(first_sitting + k + 1), capacity=places) for k in range(sittings)]
+    made = []
+    for _ in range(resources):
+        resource = ResourceFactory(unit=unit, capacity=places, max_active_per_resident=1000)
+        set_opening_hours(actor=None, resource=resource, windows=windows, now=now)
+        made.append(to_global_id("Resource", resource.pk))
+    tomorrow = local_date(now) + dt.timedelta(days=1)
+    starts = [at(tomorrow + dt.timedelta(days=d), dt.time(first_sitting + k)).isoformat()
+              for d in range(days) for k in range(sittings)]
+    home = CommunityFactory()
+    password = make_password(None)
+    tag = generate_token(6).lower()
+    users = User.objects.bulk_create([User(username=f"load-{tag}-{i}", password=password,
+                                           birth_date=dt.date(1980, 1, 1)) for i in range(residents)],
+                                     batch_size=1000)
+    Membership.objects.bulk_create([Membership(user=u, role=Role.RESIDENT, community=home, verified_at=now)
+                                    for u in users], batch_size=1000)
+    app = cli_application()
+    tokens = [generate_token(40) for _ in users]
+    AccessToken.objects.bulk_create([AccessToken(user=u, application=app, token=t, scope="read write",
+                                                 expires=now + dt.timedelta(days=2)) for u, t in zip(users, tokens,
+                                                                                                     strict=True)],
+                                    batch_size=1000)
+    return {"resources": made, "starts": starts, "tokens": tokens}

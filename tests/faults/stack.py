@@ -51,12 +51,16 @@ class Cluster:
 
     def __init__(self) -> None:
         self.pg = PrivatePostgres()
-        self.pg.start()
-        url = self.pg.create_database(TEMPLATE)
-        result = subprocess.run([PY, "-c", MANAGE, "migrate", "--no-input", "-v", "0"], cwd=ROOT,
-                                env=app_env(url), capture_output=True, text=True, timeout=300)
-        if result.returncode != 0:
-            raise RuntimeError(f"migrate failed: {result.stderr[-3000:]}")
+        try:
+            self.pg.start()
+            url = self.pg.create_database(TEMPLATE)
+            result = subprocess.run([PY, "-c", MANAGE, "migrate", "--no-input", "-v", "0"], cwd=ROOT,
+                                    env=app_env(url), capture_output=True, text=True, timeout=300)
+            if result.returncode != 0:
+                raise RuntimeError(f"migrate failed: {result.stderr[-3000:]}")
+        except BaseException:
+            self.pg.destroy()
+            raise
 
     def ensure_running(self) -> None:
         try:
@@ -191,8 +195,8 @@ def stack_cleanup(*processes: Process | None) -> None:
 
 
 def server_errors(output: str) -> list[str]:
-    """Lines of a server's output that report a failure: a JSON log line at ERROR or above, or an
-    access-log line of an HTTP 500."""
+    """Lines of a server's output that report a failure: a JSON log line at ERROR or above (except
+    Django's line for each 503, the outage answer), or an access-log line of an HTTP 500."""
     found = []
     for line in output.splitlines():
         if '" 500 ' in line:
@@ -203,6 +207,6 @@ def server_errors(output: str) -> list[str]:
                 entry = json.loads(line)
             except ValueError:
                 continue
-            if entry.get("level") in ("ERROR", "CRITICAL"):
+            if entry.get("level") in ("ERROR", "CRITICAL") and entry.get("status_code") != 503:
                 found.append(line)
     return found

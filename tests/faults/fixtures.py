@@ -1,5 +1,6 @@
-"""Fault-test fixtures: a private PostgreSQL cluster with a migrated template (once per session) and
-a private Redis per test. Fault tests run in the PostgreSQL pass (`postgres` marker + postgres_only)."""
+"""Fixtures of the fault and load tests (imported by tests/conftest.py, so one session shares them): a
+private PostgreSQL cluster with a migrated template (made once per session, on first use) and a
+private Redis per test. These tests run in the PostgreSQL pass (`postgres` marker + postgres_only)."""
 
 from __future__ import annotations
 
