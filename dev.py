@@ -93,6 +93,7 @@ def cmd_run(args: argparse.Namespace) -> None:
            "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", "filesystem://")}
     (ROOT / "var").mkdir(exist_ok=True)
     manage("migrate", "--no-input", "-v", "0", env=env)
+    manage("collectstatic", "--no-input", "-v", "0", env=env)
     if manage("load_demo", env=env, check=False) != 0:
         say("the demo district was not loaded (see the message above); serving the database as it is")
     worker = subprocess.Popen(
