@@ -10,14 +10,39 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
+from typing import Any
 
-from celery import Celery
+from celery import Celery, Task
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+logger = logging.getLogger(__name__)
 
-app = Celery("config")
+
+class BoundedTask(Task):  # type: ignore[misc]
+    """Every task of ours: a message started more than `CELERY_MAX_DELIVERIES` times (its worker died
+    each time, and acks-late requeued it) is acknowledged without running and logged — dead-lettered,
+    not looped. Eager and direct calls are not counted."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        request = self.request
+        if request.id and not request.is_eager and not request.called_directly:
+            from django.conf import settings
+
+            from marketplace.services.task_deliveries import DEFAULT_MAX_DELIVERIES, count_delivery
+
+            limit = getattr(settings, "CELERY_MAX_DELIVERIES", DEFAULT_MAX_DELIVERIES)
+            deliveries = count_delivery(task_id=request.id, name=self.name)
+            if deliveries > limit:
+                logger.error("task %s[%s] given up after %s deliveries", self.name, request.id, deliveries - 1,
+                             extra={"task_id": request.id})
+                return None
+        return super().__call__(*args, **kwargs)
+
+
+app = Celery("config", task_cls=BoundedTask)
 
 
 def _configure(app: Celery) -> None:

@@ -255,3 +255,8 @@ PERSONAL_DATA_RETENTION_DAYS = int(os.environ.get("PERSONAL_DATA_RETENTION_DAYS"
 CELERY_BEAT_SCHEDULE["anonymise-personal-data"] = {
     "task": "marketplace.tasks.anonymise_personal_data_task", "schedule": 24 * 3600.0,
 }
+# A task message started more often than this (its worker died each time) is given up (config/celery.py).
+CELERY_MAX_DELIVERIES = int(os.environ.get("CELERY_MAX_DELIVERIES", "5"))
+CELERY_BEAT_SCHEDULE["purge-task-deliveries"] = {
+    "task": "marketplace.tasks.purge_task_deliveries_task", "schedule": 24 * 3600.0,
+}

@@ -11,6 +11,7 @@ from celery import shared_task
 from django.core.cache import cache
 
 from marketplace.services.personal_data import anonymise_expired_bookings
+from marketplace.services.task_deliveries import purge_deliveries
 
 LOCK = "marketplace:anonymise-personal-data"
 LOCK_TTL = 3600
@@ -25,3 +26,9 @@ def anonymise_personal_data_task() -> int:
         return anonymise_expired_bookings()
     finally:
         cache.delete(LOCK)
+
+
+@shared_task(acks_late=True, soft_time_limit=300, time_limit=360)
+def purge_task_deliveries_task() -> int:
+    """Daily: forgets delivery counters of task messages not started for a week (idempotent)."""
+    return purge_deliveries()

@@ -4,6 +4,7 @@ from .enums import BookingMode, ResourceCategory, Role, Sex, TargetGroup, WorkUn
 from .idempotency import IdempotencyRecord
 from .people import Membership, User
 from .resources import Resource
+from .tasks import TaskDelivery
 
 __all__ = [
     "AuditEntry",
@@ -18,6 +19,7 @@ __all__ = [
     "Sex",
     "Subdistrict",
     "TargetGroup",
+    "TaskDelivery",
     "User",
     "WorkUnit",
     "WorkUnitKind",
