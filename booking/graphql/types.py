@@ -12,6 +12,7 @@ from typing import Any
 
 import graphene
 from django.utils import timezone
+from django.utils.translation import gettext
 from graphene import relay
 from graphql import GraphQLResolveInfo as Info
 
@@ -173,7 +174,9 @@ class Booking(ScopedNode, graphene.ObjectType):
 
     @staticmethod
     def resolve_status_reason(root: Any, info: Info) -> str | None:
-        return root.status_reason or None
+        # System reasons are stored as their English msgid and shown in the viewer's language; a reason a
+        # person typed is no msgid and passes through unchanged.
+        return gettext(root.status_reason) if root.status_reason else None
 
     @staticmethod
     def resolve_waitlist_position(root: Any, info: Info) -> int | None:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import NotificationKind as K
@@ -86,6 +87,8 @@ def _format_value(name: str, value: Any) -> str:
             if timezone.is_aware(moment):
                 moment = timezone.localtime(moment)
             return moment.strftime("%Y-%m-%d %H:%M")
+    if name == "reason":
+        return gettext(str(value))  # a system reason is stored as its msgid; a typed one passes through
     return str(value)
 
 
@@ -112,9 +115,10 @@ def render_parts(kind: str, params: dict[str, Any] | None) -> tuple[str, str]:
         return kind, ""
     title, message = texts
     text = _fill(message, values)
+    gap = "" if get_language().startswith("zh") else " "  # Chinese sentences run on without a space
     for name, extra in EXTRAS:
         if values.get(name):
-            text = f"{text} {_fill(extra, values)}"
+            text = f"{text}{gap}{_fill(extra, values)}"
     return _fill(title, values), text
 
 

@@ -27,6 +27,7 @@ from dataclasses import asdict
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from schedule.models import Calendar, Event, Occurrence, Rule
 
 from booking.models import ACTIVE, Booking, BookingStatus, OpeningWindow, QuotaSlot, ResourceHours, Slot
@@ -47,7 +48,7 @@ from .slots import OUTSIDE_HOURS, horizon_end, materialise, new_slot, occurrence
 WindowInput = WindowSpec
 MAX_WINDOWS = 20
 CLOSE_MAX_DAYS = 366
-OVERLAPS_KEPT = "Overlaps a booking made under the previous opening hours."
+OVERLAPS_KEPT = gettext_noop("Overlaps a booking made under the previous opening hours.")  # stored; shown translated
 
 
 # --- validation -----------------------------------------------------------------------------------

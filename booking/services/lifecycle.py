@@ -17,6 +17,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from booking.models import COUNTED, Booking, BookingStatus, Suspension
 from marketplace.errors import ErrorCode, ServiceError
@@ -165,7 +166,7 @@ def expire_pending(*, now: dt.datetime | None = None) -> int:
             booking = Booking.objects.select_for_update().get(pk=pk)
             if booking.status != BookingStatus.PENDING:
                 continue
-            release(booking, BookingStatus.CANCELLED, "Not decided before the start.", now)
+            release(booking, BookingStatus.CANCELLED, gettext_noop("Not decided before the start."), now)
             tell(booking=booking, kind="BOOKING_CANCELLED", effect="expired", now=now)
             expired += 1
     return expired

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from booking.models import OpeningWindow, QuotaRule, ResourceHours, Slot
 from marketplace.errors import ErrorCode, ServiceError
@@ -28,7 +29,7 @@ from . import quota as quota_service
 from .clock import current, local_date
 from .hours import Occurrence, WindowSpec, expand
 
-OUTSIDE_HOURS = "Outside the opening hours."
+OUTSIDE_HOURS = gettext_noop("Outside the opening hours.")  # stored; translated when shown
 
 
 def horizon_days() -> int:

@@ -9,11 +9,15 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 
 from booking.models import Booking, BookingStatus, QuotaSlot, Slot
 
 from . import counters
 from .notify import tell
+
+# Stored as the English text and translated when shown (system reasons are gettext_noop msgids).
+LAPSED = gettext_noop("The waiting list closed before a place came free.")
 
 
 def take(booking: Booking, *, quota_possible: bool = True) -> bool:
@@ -61,7 +65,7 @@ def lapse_waitlists(*, now: dt.datetime) -> int:
         cutoff = booking.start - dt.timedelta(minutes=booking.resource.booking_closes_minutes_before)
         if now >= cutoff:
             lapsed += Booking.objects.filter(Q(pk=booking.pk), Q(status=BookingStatus.WAITLISTED)).update(
-                status=BookingStatus.CANCELLED, status_reason="The waiting list closed before a place came free.")
+                status=BookingStatus.CANCELLED, status_reason=LAPSED)
     return lapsed
 
 

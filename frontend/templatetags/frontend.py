@@ -8,6 +8,7 @@ from typing import Any
 import segno
 from django import template
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from frontend import labels
 from frontend.operations import slug as to_slug
@@ -39,7 +40,8 @@ def weekdays(value: list[int] | None) -> str:
         return str(labels.WEEKDAY_PATTERN["EVERY_DAY"])
     if days == list(range(5)):
         return str(labels.WEEKDAY_PATTERN["WEEKDAYS"])
-    return "、".join(str(labels.WEEKDAY_SHORT[d]) for d in days if 0 <= d <= 6)
+    separator = "、" if get_language().startswith("zh") else ", "
+    return separator.join(str(labels.WEEKDAY_SHORT[d]) for d in days if 0 <= d <= 6)
 
 
 @register.filter
