@@ -260,3 +260,6 @@ CELERY_MAX_DELIVERIES = int(os.environ.get("CELERY_MAX_DELIVERIES", "5"))
 CELERY_BEAT_SCHEDULE["purge-task-deliveries"] = {
     "task": "marketplace.tasks.purge_task_deliveries_task", "schedule": 24 * 3600.0,
 }
+CELERY_BEAT_SCHEDULE["purge-notification-outbox"] = {
+    "task": "booking.notifications.tasks.purge_outbox_task", "schedule": 24 * 3600.0,
+}

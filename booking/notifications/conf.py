@@ -52,3 +52,7 @@ def broker_url() -> str:
 
 def sms_gateway() -> str:
     return str(getattr(settings, "SMS_GATEWAY", "booking.notifications.channels.ConsoleSmsGateway"))
+
+
+def outbox_keep_days() -> int:
+    return int(getattr(settings, "NOTIFICATIONS_OUTBOX_KEEP_DAYS", 30))

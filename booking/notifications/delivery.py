@@ -116,3 +116,14 @@ def sweep_outbox(*, now: dt.datetime | None = None, limit: int | None = None,
             break
         report.count(deliver_message(message_id=message_id, now=now))
     return report
+
+
+def purge_finished(*, now: dt.datetime | None = None, keep_days: int | None = None) -> int:
+    """Deletes outbox messages that are done with: SENT ones sent, and DEAD ones created, more than
+    `keep_days` ago (settings.NOTIFICATIONS_OUTBOX_KEEP_DAYS, default 30; DEAD ones are kept three times
+    as long, for inspection). PENDING messages are never touched. Returns how many were deleted."""
+    now = now or timezone.now()
+    keep = dt.timedelta(days=keep_days if keep_days is not None else conf.outbox_keep_days())
+    sent, _sent_detail = OutboxMessage.objects.filter(status=OutboxStatus.SENT, sent_at__lt=now - keep).delete()
+    dead, _dead_detail = OutboxMessage.objects.filter(status=OutboxStatus.DEAD, created_at__lt=now - 3 * keep).delete()
+    return sent + dead

@@ -21,7 +21,7 @@ from celery.exceptions import AlwaysEagerIgnored
 from django.core.cache import cache
 
 from . import conf
-from .delivery import deliver_message, sweep_outbox
+from .delivery import deliver_message, purge_finished, sweep_outbox
 
 logger = logging.getLogger(__name__)
 
@@ -84,3 +84,9 @@ def _publish(message_id: int) -> None:
             warnings.simplefilter("ignore", AlwaysEagerIgnored)
             app.send_task(deliver_outbox_task.name, args=(message_id,), connection=connection, retry=True,
                           retry_policy=PUBLISH_RETRY_POLICY)
+
+
+@shared_task(acks_late=True, soft_time_limit=300, time_limit=360)
+def purge_outbox_task() -> int:
+    """Daily: deletes finished outbox messages past their keeping time (idempotent)."""
+    return purge_finished()

@@ -238,3 +238,19 @@ def test_the_sweeper_takes_the_oldest_due_first_and_at_most_its_batch(home, sett
 def test_the_sweep_is_scheduled_every_minute(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["sweep-notification-outbox"]
     assert entry == {"task": tasks.sweep_outbox_task.name, "schedule": 60.0}
+
+
+def test_finished_messages_are_purged_after_their_keeping_time_and_pending_ones_never(person):
+    # given a sent, a dead and a pending message, all old
+    from booking.notifications.delivery import purge_finished
+
+    sent, dead, pending = (_message(person, key=k) for k in ("sent", "dead", "pending"))
+    OutboxMessage.objects.filter(pk=sent.pk).update(status=OutboxStatus.SENT, sent_at=T0)
+    OutboxMessage.objects.filter(pk=dead.pk).update(status=OutboxStatus.DEAD)
+    # when purging 31 days later with a 30-day keeping time
+    purged = purge_finished(now=T0 + dt.timedelta(days=31), keep_days=30)
+    # then only the sent one goes; the dead one is kept three times as long; pending stays
+    assert purged == 1
+    assert set(OutboxMessage.objects.values_list("pk", flat=True)) == {dead.pk, pending.pk}
+    assert purge_finished(now=T0 + dt.timedelta(days=91), keep_days=30) == 1
+    assert list(OutboxMessage.objects.values_list("pk", flat=True)) == [pending.pk]
