@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class BookingConfig(AppConfig):
     name = "booking"
     verbose_name = _("Booking")
+
+    def ready(self) -> None:
+        from marketplace.services import personal_data  # models are ready only now
+
+        from .services.personal_data import HOLDER
+
+        personal_data.register(HOLDER)

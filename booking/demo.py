@@ -19,7 +19,7 @@ from marketplace.demo.district import GenResident, GenResource
 from marketplace.demo.loader import DemoContext, Progress
 from marketplace.models import BookingMode
 
-from .services.clock import at, tz
+from core.clock import at, tz
 from .services.hours import WindowSpec, expand
 from .services.slots import horizon_end
 

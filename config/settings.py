@@ -253,7 +253,7 @@ CELERY_BEAT_SCHEDULE["extend-standing-bookings"] = {"task": "booking.tasks.exten
 # Personal data (marketplace/tasks.py): booking rows keep no plate, note or check-in code after this.
 PERSONAL_DATA_RETENTION_DAYS = int(os.environ.get("PERSONAL_DATA_RETENTION_DAYS", "180"))
 CELERY_BEAT_SCHEDULE["anonymise-personal-data"] = {
-    "task": "marketplace.tasks.anonymise_personal_data_task", "schedule": 24 * 3600.0,
+    "task": "booking.tasks.anonymise_personal_data_task", "schedule": 24 * 3600.0,
 }
 # A task message started more often than this (its worker died each time) is given up (config/celery.py).
 CELERY_MAX_DELIVERIES = int(os.environ.get("CELERY_MAX_DELIVERIES", "5"))

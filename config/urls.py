@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from . import health
-from .graphql.view import graphql_view
+from core.graphql.view import graphql_view
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

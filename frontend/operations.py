@@ -136,7 +136,7 @@ def operations() -> dict[str, Operation]:
 
 
 def _execute(request: HttpRequest, source: str, variables: Mapping[str, Any], name: str) -> Any:
-    from config.graphql import execute_operation
+    from core.graphql import execute_operation
 
     return execute_operation(request, source, dict(variables), operation_name=name)
 

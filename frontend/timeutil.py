@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
+from core.clock import now as clock_now
+from core.clock import tz
 
-from django.utils import timezone
-
-ZONE = ZoneInfo("Asia/Shanghai")
 
 
 def now() -> dt.datetime:
-    return timezone.now().astimezone(ZONE)
+    return clock_now().astimezone(tz())
 
 
 def today() -> dt.date:
@@ -24,8 +22,8 @@ def parse_datetime(value: str) -> dt.datetime | None:
     except (TypeError, ValueError):
         return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=ZONE)
-    return parsed.astimezone(ZONE)
+        parsed = parsed.replace(tzinfo=tz())
+    return parsed.astimezone(tz())
 
 
 def parse_date(value: str) -> dt.date | None:
@@ -37,7 +35,7 @@ def parse_date(value: str) -> dt.date | None:
 
 def iso(value: dt.datetime) -> str:
     """A DateTime input with its offset, as the contract requires."""
-    return value.astimezone(ZONE).isoformat(timespec="seconds")
+    return value.astimezone(tz()).isoformat(timespec="seconds")
 
 
 def start_of_day(day: dt.date) -> dt.datetime:

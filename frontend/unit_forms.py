@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from frontend import labels
 from frontend.forms import AccessibleForm, category_choices, weekday_choices
-from frontend.timeutil import ZONE, iso
+from core.clock import tz
+from frontend.timeutil import iso
 
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -109,7 +110,7 @@ class CloseSlotsForm(AccessibleForm):
 
 
 def _local(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=ZONE) if value.tzinfo is None else value
+    return value.replace(tzinfo=tz()) if value.tzinfo is None else value
 
 
 class DecisionForm(AccessibleForm):

@@ -10,7 +10,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from .errors import ServiceError
+from core.errors import ServiceError
 from .models import AuditEntry, Community, Membership, Resource, Role, Subdistrict, User, WorkUnit
 from .services.resources import ResourceFields, publish_resource, update_resource
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from celery import chord, group, shared_task
-from django.core.cache import cache
 from django.db import transaction
 
+from core.locks import periodic_task
 from matching.services import runs
 
 PART_SOFT_LIMIT_S, PART_HARD_LIMIT_S = 600, 660
@@ -53,12 +53,7 @@ def finish_match_run_task(results: list[dict[str, Any] | None], run_id: int) -> 
         return False
 
 
-@shared_task(acks_late=True, soft_time_limit=50, time_limit=58)
+@periodic_task(lock=REAPER_LOCK, soft_time_limit=50, time_limit=58)
 def reap_match_runs_task() -> int:
-    """Periodic (beat): fails runs whose worker died. Holds a singleton lock while it runs."""
-    if not cache.add(REAPER_LOCK, 1, timeout=55):
-        return 0
-    try:
-        return runs.reap_stale_runs()
-    finally:
-        cache.delete(REAPER_LOCK)
+    """Periodic (beat): fails runs whose worker died."""
+    return runs.reap_stale_runs()

@@ -20,7 +20,7 @@ from django.utils import translation
 from booking.notifications.models import NotificationKind
 from booking.notifications.rendering import render_parts
 from booking.services.validators import validate_note
-from marketplace.errors import ErrorCode, ErrorCollector, ServiceError
+from core.errors import ErrorCode, ErrorCollector, ServiceError
 from marketplace.services.resources import validate_booking_rules, validate_name
 
 LOCALE = Path(settings.BASE_DIR) / "locale"

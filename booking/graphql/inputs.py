@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import graphene
 
-from config.graphql.scalars import Date, DateTime
+from core.graphql.scalars import Date, DateTime
 
 
 class CloseSlotsInput(graphene.InputObjectType):

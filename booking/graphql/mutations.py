@@ -13,10 +13,10 @@ import graphene
 from django.utils.translation import gettext_lazy as _
 from graphql import GraphQLResolveInfo as Info
 
-from config.graphql.errors import errors_field
-from config.graphql.mutations import mutation_field
-from config.graphql.relay import decode_int_id
-from marketplace.errors import ErrorCode, ErrorCollector, ServiceError
+from core.graphql.errors import errors_field
+from core.graphql.mutations import mutation_field
+from core.graphql.relay import decode_int_id
+from core.errors import ErrorCode, ErrorCollector, ServiceError
 from marketplace.graphql import permissions as marketplace_permissions
 from marketplace.models import Resource, User
 

@@ -9,11 +9,11 @@ import graphene
 from django.db.models import Q
 from graphql import GraphQLResolveInfo as Info
 
-from config.graphql.relay import connection_from, decode_int_id
-from config.graphql.scalars import Date, DateTime
-from marketplace.errors import ServiceError
+from core.graphql.relay import connection_from, decode_int_id
+from core.graphql.scalars import Date, DateTime
+from core.errors import ServiceError
 from marketplace.graphql import permissions as marketplace_permissions
-from marketplace.graphql.enums import BookingStatus, value_of
+from core.graphql.enums import BookingStatus, value_of
 from marketplace.graphql.types import viewer_of
 
 from . import permissions

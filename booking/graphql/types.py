@@ -16,10 +16,10 @@ from django.utils.translation import gettext
 from graphene import relay
 from graphql import GraphQLResolveInfo as Info
 
-from config.graphql.relay import ScopedNode, global_id, make_connection
-from config.graphql.scalars import Date, DateTime, Time
+from core.graphql.relay import ScopedNode, global_id, make_connection
+from core.graphql.scalars import Date, DateTime, Time
 from marketplace import privacy
-from marketplace.graphql.enums import BookingStatus, NotificationKind, Sex
+from core.graphql.enums import BookingStatus, NotificationKind, Sex
 from marketplace.graphql.types import Resource_, User_, viewer_of
 from marketplace.models import Resource, User
 
@@ -79,7 +79,7 @@ class Slot(graphene.ObjectType):
     @classmethod
     def get_node(cls, info: Info, key: str) -> Any:
         from booking.services.slots import slot_view
-        from marketplace.errors import ServiceError
+        from core.errors import ServiceError
 
         try:
             view = slot_view(key)

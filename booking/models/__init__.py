@@ -1,4 +1,4 @@
-from .booking import ACTIVE, COUNTED, Booking, BookingStatus, StandingBooking, Suspension
+from .booking import ACTIVE, COUNTED, FINAL, Booking, BookingStatus, StandingBooking, Suspension
 from .hours import OpeningWindow, ResourceHours
 from .quota import QuotaRule, QuotaSlot
 from .slot import Slot
@@ -6,6 +6,7 @@ from .slot import Slot
 __all__ = [
     "ACTIVE",
     "COUNTED",
+    "FINAL",
     "Booking",
     "BookingStatus",
     "OpeningWindow",

@@ -13,18 +13,8 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.enums import BookingStatus
 from marketplace.models import Community, Resource, User
-
-
-class BookingStatus(models.TextChoices):
-    PENDING = "PENDING", _("Waiting for approval")
-    CONFIRMED = "CONFIRMED", _("Confirmed")
-    WAITLISTED = "WAITLISTED", _("On the waiting list")
-    CANCELLED = "CANCELLED", _("Cancelled")
-    REJECTED = "REJECTED", _("Rejected")
-    CHECKED_IN = "CHECKED_IN", _("Checked in")
-    NO_SHOW = "NO_SHOW", _("No-show")
-
 
 COUNTED = (BookingStatus.PENDING, BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN)
 ACTIVE = (*COUNTED, BookingStatus.WAITLISTED)

@@ -17,20 +17,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-
-class NotificationKind(models.TextChoices):
-    """The contract's NotificationKind."""
-
-    BOOKING_CONFIRMED = "BOOKING_CONFIRMED", _("Booking confirmed")
-    BOOKING_APPROVED = "BOOKING_APPROVED", _("Booking approved")
-    BOOKING_REJECTED = "BOOKING_REJECTED", _("Booking rejected")
-    WAITLIST_PROMOTED = "WAITLIST_PROMOTED", _("Promoted from the waitlist")
-    BOOKING_CANCELLED = "BOOKING_CANCELLED", _("Booking cancelled")
-    SLOT_CLOSED = "SLOT_CLOSED", _("Slot closed")
-    REMINDER = "REMINDER", _("Reminder")
-    ALLOCATION_PROPOSED = "ALLOCATION_PROPOSED", _("Match proposal")
-    ALLOCATION_DECIDED = "ALLOCATION_DECIDED", _("Match proposal decided")
-    NEED_UPDATED = "NEED_UPDATED", _("Need updated")
+from core.enums import NotificationKind
 
 
 class NotificationQuerySet(models.QuerySet["Notification"]):

@@ -21,7 +21,7 @@ from booking.models import Booking, BookingStatus
 
 from .channels import channels_reaching
 from .models import Notification, NotificationKind, OutboxMessage
-from .tasks import queue_delivery
+from .publish import queue_delivery
 
 
 def effect_key(kind: str, *parts: object) -> str:

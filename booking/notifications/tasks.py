@@ -10,17 +10,12 @@
 from __future__ import annotations
 
 import logging
-import uuid
-import warnings
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from typing import Any
 
 from celery import shared_task
-from celery.exceptions import AlwaysEagerIgnored
-from django.core.cache import cache
 
-from . import conf
+from core.locks import periodic_task
+
 from .delivery import deliver_message, purge_finished, sweep_outbox
 
 logger = logging.getLogger(__name__)
@@ -37,56 +32,14 @@ def deliver_outbox_task(message_id: int) -> str:
     return deliver_message(message_id=message_id).value
 
 
-@shared_task(acks_late=True, soft_time_limit=50, time_limit=58)
+@periodic_task(lock=SWEEP_LOCK, soft_time_limit=50, time_limit=58, skipped={"skipped": True})
 def sweep_outbox_task() -> dict[str, Any]:
     """Delivers due outbox messages; a run that finds another running returns at once."""
-    with singleton(SWEEP_LOCK, ttl=120) as acquired:
-        if not acquired:
-            return {"skipped": True}
-        report = sweep_outbox()
-        return {"outcomes": report.outcomes, "buried": report.buried}
+    report = sweep_outbox()
+    return {"outcomes": report.outcomes, "buried": report.buried}
 
 
-@contextmanager
-def singleton(name: str, *, ttl: int) -> Iterator[bool]:
-    """A best-effort lock in the cache (shared by all workers when the cache is Redis); it expires
-    after `ttl` seconds so a killed holder cannot block the job for ever."""
-    token = uuid.uuid4().hex
-    acquired = cache.add(name, token, timeout=ttl)
-    try:
-        yield acquired
-    finally:
-        if acquired and cache.get(name) == token:
-            cache.delete(name)
-
-
-def queue_delivery(message_ids: Sequence[int]) -> None:
-    """Queues one delivery task per outbox message; registered with `transaction.on_commit`.
-
-    Never raises: when the broker is down the failure is logged and the messages stay PENDING for
-    the sweeper. With no broker configured (bare mode) the tasks run eagerly here."""
-    for message_id in message_ids:
-        try:
-            _publish(message_id)
-        except Exception:  # the request has committed; the sweeper delivers later
-            logger.warning("notifications: could not queue delivery of outbox message %s; the sweeper will "
-                           "send it", message_id, exc_info=True)
-
-
-def _publish(message_id: int) -> None:
-    app = deliver_outbox_task.app
-    override = conf.broker_url()
-    if not override:
-        deliver_outbox_task.apply_async((message_id,), retry=True, retry_policy=PUBLISH_RETRY_POLICY)
-        return
-    with app.connection_for_write(override, connect_timeout=PUBLISH_CONNECT_TIMEOUT) as connection:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", AlwaysEagerIgnored)
-            app.send_task(deliver_outbox_task.name, args=(message_id,), connection=connection, retry=True,
-                          retry_policy=PUBLISH_RETRY_POLICY)
-
-
-@shared_task(acks_late=True, soft_time_limit=300, time_limit=360)
+@periodic_task(lock="notifications:purge-outbox", soft_time_limit=300, time_limit=360)
 def purge_outbox_task() -> int:
     """Daily: deletes finished outbox messages past their keeping time (idempotent)."""
     return purge_finished()

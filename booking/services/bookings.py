@@ -25,13 +25,13 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from booking.models import Booking, BookingStatus, Slot, StandingBooking
-from marketplace.errors import ErrorCode, ServiceError
+from core.errors import ErrorCode, ServiceError
 from marketplace.models import Resource, Role, User
 from marketplace.services import audit
 from marketplace.services.idempotency import claim_key
 
 from . import validators as v
-from .clock import at, current, local_date, tz
+from core.clock import at, current, local_date, tz
 from .counters import CodeClash, with_retries
 from .notify import tell
 from .slots import ensure_slot

@@ -17,7 +17,7 @@ from icalendar import Calendar, Event
 
 from booking.models import ACTIVE, Booking, BookingStatus
 from booking.models.booking import new_calendar_secret
-from marketplace.errors import ErrorCode, ServiceError
+from core.errors import ErrorCode, ServiceError
 from marketplace.models import User
 from marketplace.models.people import new_feed_secret
 

@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import chinese_calendar
 
-from .clock import at
+from core.clock import at
 
 WORKDAYS = frozenset(range(5))
 

@@ -11,10 +11,10 @@ import datetime as dt
 from django.db import transaction
 
 from booking.models import Booking, BookingStatus, StandingBooking
-from marketplace.errors import ServiceError
+from core.errors import ServiceError
 
 from .bookings import BookingRequest, _bookable_occurrence, _count, _insert, _validate_for
-from .clock import at, current, local_date
+from core.clock import at, current, local_date
 from .counters import CodeClash
 from .notify import tell
 

@@ -10,10 +10,10 @@ from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
 from booking.models import Booking, BookingStatus
-from marketplace.errors import ErrorCode, ServiceError
+from core.errors import ErrorCode, ServiceError
 from marketplace.models import Resource, User
 
-from .clock import at, current
+from core.clock import at, current
 from .slots import SlotView, slots_between
 
 

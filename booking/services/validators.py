@@ -11,10 +11,10 @@ import re
 from django.utils.translation import gettext_lazy as _
 
 from booking.models import ACTIVE, Booking, Slot, Suspension
-from marketplace.errors import ErrorCode, ServiceError
+from core.errors import ErrorCode, ServiceError
 from marketplace.models import BookingMode, Resource, ResourceCategory, Role, Sex, TargetGroup, User
 
-from .clock import local_date
+from core.clock import local_date
 
 MAX_SLOTS = 8
 NOTE_MAX = 200

@@ -16,8 +16,8 @@ from django.db.models import QuerySet
 from graphene import relay
 from graphql import GraphQLResolveInfo as Info
 
-from config.graphql.relay import ScopedNode, connection_from, make_connection
-from config.graphql.scalars import DateTime
+from core.graphql.relay import ScopedNode, connection_from, make_connection
+from core.graphql.scalars import DateTime
 from marketplace.models import AuditEntry, User
 
 ACTION_MAX = 60

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import graphene
 
-from config.graphql.scalars import Date, Time
+from core.graphql.scalars import Date, Time
 
-from .enums import BookingMode, ResourceCategory, Sex, TargetGroup
+from core.graphql.enums import BookingMode, ResourceCategory, Sex, TargetGroup
 from .types import GeoPointInput
 
 

@@ -13,17 +13,17 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from graphql import GraphQLResolveInfo as Info
 
-from config.graphql.errors import errors_field
-from config.graphql.mutations import mutation_field
-from config.graphql.relay import decode_int_id
-from marketplace.errors import ErrorCode, ServiceError
+from core.graphql.errors import errors_field
+from core.graphql.mutations import mutation_field
+from core.graphql.relay import decode_int_id
+from core.errors import ErrorCode, ServiceError
 from marketplace.models import Resource, Role, User, WorkUnit
 from marketplace.services.idempotency import claim_key
 from marketplace.services.people import update_resident
 from marketplace.services.resources import ResourceFields
 
 from . import permissions
-from .enums import value_of
+from core.graphql.enums import value_of
 from .inputs import (
     CreateResidentInput,
     DeleteMyDataInput,

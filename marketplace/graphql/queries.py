@@ -10,13 +10,13 @@ from graphene import relay
 from graphql import GraphQLResolveInfo as Info
 from graphql_relay import from_global_id
 
-from config.graphql.relay import connection_from, decode_int_id
-from config.graphql.scalars import DateTime
+from core.graphql.relay import connection_from, decode_int_id
+from core.graphql.scalars import DateTime
 from marketplace.models import Community, Resource, Subdistrict, User
 
 from . import permissions
 from .audit import audit_log_field, my_data_field
-from .enums import ResourceCategory, TargetGroup, value_of
+from core.graphql.enums import ResourceCategory, TargetGroup, value_of
 from .search import ResourceSearch, search_resources
 from .types import (
     CommunityConnection,

@@ -21,8 +21,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config.graphql.errors import coded_error
-from marketplace.errors import ErrorCode
+from core.graphql.errors import coded_error
+from core.errors import ErrorCode
 from marketplace.models import Resource, User
 
 from .geo import bounding_box, distance_expression

@@ -16,13 +16,13 @@ from django.utils import timezone
 from graphene import relay
 from graphql import GraphQLResolveInfo as Info
 
-from config.graphql.relay import ScopedNode, make_connection
-from config.graphql.scalars import Date, DateTime, Time
+from core.graphql.relay import ScopedNode, make_connection
+from core.graphql.scalars import Date, DateTime, Time
 from marketplace import privacy
 from marketplace.models import Community, Resource, Subdistrict, User, WorkUnit
 
 from . import permissions
-from .enums import BookingMode, ResourceCategory, Role, Sex, TargetGroup, WorkUnitKind
+from core.graphql.enums import BookingMode, ResourceCategory, Role, Sex, TargetGroup, WorkUnitKind
 from .geo import distance_m
 
 

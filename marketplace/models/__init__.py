@@ -1,6 +1,7 @@
+from core.enums import BookingMode, ResourceCategory, Role, Sex, TargetGroup, WorkUnitKind
+
 from .audit import AuditEntry
 from .district import Community, DemoDistrict, Subdistrict, WorkUnit
-from .enums import BookingMode, ResourceCategory, Role, Sex, TargetGroup, WorkUnitKind
 from .idempotency import IdempotencyRecord
 from .people import Membership, User
 from .resources import Resource

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .enums import WorkUnitKind
+from core.enums import WorkUnitKind
 
 
 class Subdistrict(models.Model):

@@ -16,8 +16,9 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.enums import Role
+
 from .district import Community, WorkUnit
-from .enums import Role
 
 
 def new_feed_secret() -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.enums import BookingMode, ResourceCategory, TargetGroup
+
 from .district import WorkUnit
-from .enums import BookingMode, ResourceCategory, TargetGroup
 
 
 class ResourceQuerySet(models.QuerySet["Resource"]):

@@ -27,7 +27,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.errors import ErrorCode, ServiceError
+from core.errors import ErrorCode, ServiceError
 from marketplace.models import IdempotencyRecord, User
 
 WINDOW = dt.timedelta(hours=24)

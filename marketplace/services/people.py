@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.errors import ErrorCode, ErrorCollector, ServiceError
+from core.errors import ErrorCode, ErrorCollector, ServiceError
 from marketplace.models import Community, Membership, Role, User, WorkUnit
 
 from . import audit

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import graphene
 
-from config.graphql.scalars import Date, Time
-from marketplace.graphql.enums import ResourceCategory, TargetGroup, WeekdayPattern
+from core.graphql.scalars import Date, Time
+from core.graphql.enums import ResourceCategory, TargetGroup, WeekdayPattern
 
 
 class PostNeedInput(graphene.InputObjectType):

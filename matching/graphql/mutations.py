@@ -12,11 +12,11 @@ import graphene
 from django.utils.translation import gettext_lazy as _
 from graphql import GraphQLResolveInfo as Info
 
-from config.graphql.errors import errors_field
-from config.graphql.mutations import mutation_field
-from config.graphql.relay import decode_int_id
-from marketplace.errors import ErrorCode, ServiceError
-from marketplace.graphql.enums import value_of
+from core.graphql.errors import errors_field
+from core.graphql.mutations import mutation_field
+from core.graphql.relay import decode_int_id
+from core.errors import ErrorCode, ServiceError
+from core.graphql.enums import value_of
 from marketplace.models import Subdistrict
 
 from . import permissions

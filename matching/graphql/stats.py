@@ -13,7 +13,7 @@ from collections import defaultdict
 from typing import Any
 
 from booking.graphql.stats import Figures, check_days, figures
-from config.graphql.relay import global_id
+from core.graphql.relay import global_id
 from marketplace.models import Community, Resource, Subdistrict
 
 
@@ -56,7 +56,7 @@ def served_rate_of_community(info: Any, community: Community, first_day: dt.date
 
 
 def district_stats(info: Any, first_day: dt.date, last_day: dt.date) -> dict[str, Any]:
-    from booking.services.clock import at
+    from core.clock import at
 
     check_days(first_day, last_day)
     needs = _needs(first_day, last_day)

@@ -13,9 +13,9 @@ import graphene
 from graphene import relay
 from graphql import GraphQLResolveInfo as Info
 
-from config.graphql.relay import ScopedNode, connection_from, make_connection
-from config.graphql.scalars import Date, DateTime, Time
-from marketplace.graphql.enums import (
+from core.graphql.relay import ScopedNode, connection_from, make_connection
+from core.graphql.scalars import Date, DateTime, Time
+from core.graphql.enums import (
     AllocationStatus,
     MatchRunStatus,
     NeedStatus,

@@ -14,14 +14,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.enums import AllocationStatus
 from marketplace.models import ResourceCategory, Role, User
-
-
-class AllocationStatus(models.TextChoices):
-    PROPOSED = "PROPOSED", _("Proposed")
-    ACCEPTED = "ACCEPTED", _("Accepted")
-    DECLINED = "DECLINED", _("Declined")
-    SUPERSEDED = "SUPERSEDED", _("Superseded")
 
 
 class AllocationQuerySet(models.QuerySet["Allocation"]):

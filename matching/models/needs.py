@@ -17,36 +17,14 @@ from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from core.enums import NeedStatus, UnservedReasonCode, WeekdayPattern
 from marketplace.models import ResourceCategory, Role, TargetGroup, User
-
-
-class WeekdayPattern(models.TextChoices):
-    EVERY_DAY = "EVERY_DAY", _("Every day")
-    WEEKDAYS = "WEEKDAYS", _("Monday to Friday")
-    WEEKEND = "WEEKEND", _("Saturday and Sunday")
-    ONE_DAY = "ONE_DAY", _("One day a week")
-
 
 PATTERN_DAYS: dict[str, tuple[int, ...]] = {
     WeekdayPattern.EVERY_DAY: (0, 1, 2, 3, 4, 5, 6),
     WeekdayPattern.WEEKDAYS: (0, 1, 2, 3, 4),
     WeekdayPattern.WEEKEND: (5, 6),
 }
-
-
-class NeedStatus(models.TextChoices):
-    OPEN = "OPEN", _("Open")
-    PARTLY_MATCHED = "PARTLY_MATCHED", _("Partly matched")
-    MATCHED = "MATCHED", _("Matched")
-    CLOSED = "CLOSED", _("Closed")
-
-
-class UnservedReasonCode(models.TextChoices):
-    NO_RESOURCE_IN_REACH = "NO_RESOURCE_IN_REACH", _("No resource of this kind within the distance")
-    NO_WINDOW_FITS = "NO_WINDOW_FITS", _("No opening time fits")
-    NOT_ELIGIBLE = "NOT_ELIGIBLE", _("No resource in reach accepts this group")
-    CAPACITY_TAKEN = "CAPACITY_TAKEN", _("The capacity in reach is taken")
-    DECLINED_BY_UNIT = "DECLINED_BY_UNIT", _("Declined by the unit")
 
 
 class NeedQuerySet(models.QuerySet["Need"]):

@@ -14,15 +14,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.enums import MatchRunStatus
 from marketplace.models import User
-
-
-class MatchRunStatus(models.TextChoices):
-    QUEUED = "QUEUED", _("Queued")
-    RUNNING = "RUNNING", _("Running")
-    SUCCEEDED = "SUCCEEDED", _("Succeeded")
-    FAILED = "FAILED", _("Failed")
-
 
 ACTIVE = (MatchRunStatus.QUEUED, MatchRunStatus.RUNNING)
 

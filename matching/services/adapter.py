@@ -23,9 +23,9 @@ from typing import Any
 
 from django.db.models import Sum
 
-from booking.services.clock import at, local_date, tz
 from booking.services.hours import WindowSpec
 from booking.services.slots import slot_capacity, slots_between, windows_by_resource
+from core.clock import at, local_date, tz
 from marketplace.models import Community, Resource, ResourceCategory
 from matching import solver
 from matching.models import Allocation, AllocationStatus, MatchRun, Need, UnservedReason

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.errors import ErrorCode, ErrorCollector, ServiceError
+from core.errors import ErrorCode, ErrorCollector, ServiceError
 from marketplace.models import ResourceCategory, Role, TargetGroup, User
 from marketplace.services import audit
 from marketplace.services.idempotency import claim_key

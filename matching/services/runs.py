@@ -32,7 +32,8 @@ from django.db.models.functions import Cast, Least
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.errors import ErrorCode, ErrorCollector, ServiceError
+from core.errors import ErrorCode, ErrorCollector, ServiceError
+from core.tasks import queue
 from marketplace.models import Role, Subdistrict, User
 from marketplace.services import audit
 from marketplace.services.idempotency import claim_key
@@ -50,6 +51,7 @@ from matching.solver import api as solver_api
 
 from . import adapter
 
+PREPARE_TASK = "matching.tasks.prepare_match_run_task"
 log = logging.getLogger(__name__)
 HORIZON_MIN, HORIZON_MAX, HORIZON_DEFAULT = 1, 90, 28
 PREPARED, PARTS_SHARE = 0.1, 0.8
@@ -138,10 +140,8 @@ def start_match_run(*, actor: User | None, horizon_days: int = HORIZON_DEFAULT, 
 
 def _enqueue(run_id: int) -> None:
     """Publishing never raises into the caller: a run whose task was lost is failed by the reaper."""
-    from matching.tasks import prepare_match_run_task
-
     try:
-        prepare_match_run_task.delay(run_id)
+        queue(PREPARE_TASK, run_id)
     except Exception:  # any broker error: logged, the reaper fails a run that never starts
         log.exception("could not queue match run %s", run_id)
 

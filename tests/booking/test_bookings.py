@@ -9,7 +9,7 @@ import pytest
 from booking.models import Booking, BookingStatus, Slot
 from booking.services.lifecycle import cancel_booking
 from booking.services.quota import add_quota, quota_remaining
-from marketplace.errors import ErrorCode, ServiceError
+from core.errors import ErrorCode, ServiceError
 from tests.factories import ResourceFactory
 
 from .conftest import NOW, book, lunch_windows, person, with_hours

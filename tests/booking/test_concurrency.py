@@ -17,7 +17,7 @@ from django.test import override_settings
 from booking.models import Booking, BookingStatus, Slot
 from booking.services.lifecycle import cancel_booking
 from booking.services.quota import add_quota
-from marketplace.errors import ServiceError
+from core.errors import ServiceError
 from marketplace.models import Community, Membership, Role, User
 from tests.factories import CommunityFactory, ResourceFactory, WorkUnitFactory
 

@@ -12,7 +12,7 @@ from booking.models import Booking, BookingStatus, OpeningWindow, Slot
 from booking.services.availability import close_slots, set_opening_hours, update_resource_with_hours
 from booking.services.hours import WindowSpec, day_kind
 from booking.services.slots import parse_slot_key, slot_key, slots_between
-from marketplace.errors import ErrorCode, ServiceError
+from core.errors import ErrorCode, ServiceError
 from marketplace.models import AuditEntry
 from marketplace.services.resources import ResourceFields
 from tests.factories import ResourceFactory

@@ -11,7 +11,7 @@ from booking.services.calendar import booking_calendar_url, feed_url, rotate_fee
 from booking.services.jobs import send_reminders
 from booking.services.kitchen import kitchen_sheet
 from booking.services.lifecycle import check_in
-from marketplace.errors import ErrorCode, ServiceError
+from core.errors import ErrorCode, ServiceError
 from tests.factories import unit_staff
 
 from .conftest import NOW, book, local, person

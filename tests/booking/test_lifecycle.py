@@ -17,7 +17,7 @@ from booking.services.lifecycle import (
     mark_no_shows,
 )
 from booking.services.validators import active_count
-from marketplace.errors import ErrorCode, ServiceError
+from core.errors import ErrorCode, ServiceError
 from marketplace.models import AuditEntry
 from tests.factories import ResourceFactory, community_worker, unit_staff
 

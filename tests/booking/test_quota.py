@@ -10,7 +10,7 @@ from booking.models import QuotaRule, QuotaSlot, Slot
 from booking.services.lifecycle import cancel_booking
 from booking.services.quota import add_quota, quota_remaining, release_due_quota, remove_quota
 from booking.services.slots import slots_between
-from marketplace.errors import ErrorCode, ServiceError
+from core.errors import ErrorCode, ServiceError
 from tests.factories import CommunityFactory, ResourceFactory
 
 from .conftest import NOW, book, local, lunch_windows, person, with_hours

@@ -9,7 +9,7 @@ import pytest
 
 from booking.models import Booking, Slot, Suspension
 from booking.services.validators import PLATE_RE, normalise_plate
-from marketplace.errors import ErrorCode, ServiceError
+from core.errors import ErrorCode, ServiceError
 from marketplace.services.resources import ResourceFields, update_resource
 from tests.factories import CommunityFactory, ResourceFactory, community_worker, elderly_resident
 

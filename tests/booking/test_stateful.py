@@ -17,7 +17,7 @@ from booking.models import ACTIVE, Booking, BookingStatus, QuotaRule
 from booking.services.availability import close_slots, update_resource_with_hours
 from booking.services.lifecycle import cancel_booking, decide_booking, expire_pending
 from booking.services.quota import add_quota, release_due_quota, remove_quota
-from marketplace.errors import ServiceError
+from core.errors import ServiceError
 from marketplace.services.resources import ResourceFields
 from tests.factories import CommunityFactory, ResourceFactory, WorkUnitFactory, unit_admin
 

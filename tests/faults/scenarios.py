@@ -13,7 +13,7 @@ from graphql_relay import to_global_id
 from booking.models import Booking
 from booking.services.availability import set_opening_hours
 from booking.services.bookings import BookingRequest, book_slot
-from booking.services.clock import at, local_date
+from core.clock import at, local_date
 from booking.services.hours import WindowSpec
 from marketplace.services.tokens import issue_token
 from tests.factories import CommunityFactory, ResourceFactory, WorkUnitFactory, resident

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from graphql import parse, validate
 
-from config.graphql.execution import get_schema
-from config.graphql.limits import configured_limits
+from core.graphql.execution import get_schema
+from core.graphql.limits import configured_limits
 from frontend.checks import check_documents
 from frontend.operations import DOCUMENTS_DIR, load_documents, operations, validation_errors
 

@@ -86,7 +86,7 @@ def test_district_csv_exports(world: World):
 
 
 def test_an_outage_answers_503_with_retry_after(world: World, monkeypatch):
-    from config.graphql.execution import outage
+    from core.graphql.execution import outage
 
     # given the API answering as it does while the database is down
     monkeypatch.setattr("frontend.operations._execute", lambda *args, **kwargs: outage())

@@ -175,7 +175,7 @@ def test_unit_approves_checks_in_and_closes(api: Api, world: World, monkeypatch:
     # when the admin approves, the gate checks B in on Wednesday, and the admin closes Thursday
     decided = api.post("mutation($id: ID!) { decideBooking(input: {bookingId: $id, approve: true}) "
                        "{ booking { status } errors { code } } }", {"id": booking["id"]}, as_user=world["admin_x"])
-    import config.graphql.context as context
+    import core.graphql.context as context
 
     monkeypatch.setattr(context, "clock_now", lambda: WEDNESDAY_11 - dt.timedelta(minutes=10))
     checked = api.post("mutation($c: String!) { checkIn(input: {code: $c}) { booking { status residentName } "

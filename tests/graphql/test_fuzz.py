@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from config.schema import schema
-from marketplace.errors import ErrorCode
+from core.errors import ErrorCode
 
 from .conftest import Api
 from .world import ROLES, World

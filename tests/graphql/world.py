@@ -96,7 +96,7 @@ def build_world() -> World:
 
 @pytest.fixture
 def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> dt.datetime:
-    import config.graphql.context as context
+    import core.graphql.context as context
 
     monkeypatch.setattr(context, "clock_now", lambda: NOW)
     return NOW

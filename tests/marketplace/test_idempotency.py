@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.db import transaction
 
-from marketplace.errors import ErrorCode, ServiceError
+from core.errors import ErrorCode, ServiceError
 from marketplace.models import IdempotencyRecord
 from marketplace.services.idempotency import claim_key
 from tests.factories import district_staff

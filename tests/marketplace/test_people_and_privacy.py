@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from marketplace.errors import ErrorCode, ServiceError
+from core.errors import ErrorCode, ServiceError
 from marketplace.models import AuditEntry, Role
 from marketplace.models.audit import AppendOnlyError
 from marketplace.privacy import mask_email, mask_name, mask_phone, person_view

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from marketplace.errors import ErrorCode, ServiceError
+from core.errors import ErrorCode, ServiceError
 from marketplace.models import AuditEntry, Resource
 from marketplace.services.resources import ResourceFields, publish_resource, update_resource
 from tests.factories import ResourceFactory, WorkUnitFactory, unit_admin

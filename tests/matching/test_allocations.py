@@ -9,7 +9,7 @@ import pytest
 from booking.models import QuotaRule, Slot
 from booking.notifications.models import Notification
 from booking.services.bookings import BookingRequest, book_slot
-from marketplace.errors import ErrorCode, ServiceError
+from core.errors import ErrorCode, ServiceError
 from marketplace.models import AuditEntry
 from matching.models import Allocation, Need, NeedStatus, UnservedReason
 from matching.services.allocations import respond_to_allocation

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from marketplace.errors import ErrorCode, ServiceError
+from core.errors import ErrorCode, ServiceError
 from marketplace.models import AuditEntry
 from matching.models import Allocation, Need, NeedStatus, NeedSupport
 from matching.services.needs import NeedChanges, NeedFields, close_need, post_need, support_need, update_need

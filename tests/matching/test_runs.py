@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 
-from marketplace.errors import ErrorCode, ServiceError
+from core.errors import ErrorCode, ServiceError
 from marketplace.models import AuditEntry
 from matching.models import Allocation, MatchRun, MatchRunSnapshot, MatchRunStatus, UnservedReason
 from matching.services import runs
@@ -247,17 +247,18 @@ def test_a_failure_while_loading_ends_the_run_failed(worker, staff, canteen, mon
 
 def test_the_reaper_is_a_periodic_task_holding_a_singleton_lock(settings):
     # given
-    from django.core.cache import cache
     from django.utils import timezone
 
+    from core.locks import Lock
     from matching.tasks import REAPER_LOCK, reap_match_runs_task
 
     dead = MatchRun.objects.create(status="RUNNING", created_at=NOW, horizon_start=NOW.date(),
                                    heartbeat_at=timezone.now() - dt.timedelta(days=1))
     # when: another reaper holds the lock
-    cache.add(REAPER_LOCK, 1, timeout=30)
+    other = Lock(REAPER_LOCK, ttl=30)
+    assert other.acquire()
     skipped = reap_match_runs_task()
-    cache.delete(REAPER_LOCK)
+    other.release()
     reaped = reap_match_runs_task()
     # then
     assert (skipped, reaped) == (0, 1)

@@ -53,7 +53,7 @@ def test_two_simultaneous_callbacks_write_the_results_once(postgres_only, worker
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_starts_of_overlapping_runs_queue_one(postgres_only, staff, subdistrict, monkeypatch):
     # given
-    from marketplace.errors import ErrorCode, ServiceError
+    from core.errors import ErrorCode, ServiceError
     from matching.services import runs
 
     monkeypatch.setattr(runs, "_enqueue", lambda run_id: None)

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from marketplace.errors import ServiceError
+from core.errors import ServiceError
 from marketplace.models import Community, Role, WorkUnit
 from marketplace.services.people import grant_role
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from marketplace.errors import ServiceError
+from core.errors import ServiceError
 from marketplace.services.people import get_user
 from marketplace.services.tokens import issue_token
 

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 from tqdm import tqdm
 
-from marketplace.errors import ServiceError
+from core.errors import ServiceError
 from marketplace.models import Subdistrict
 from matching.models import MatchRun, MatchRunStatus
 from matching.services.runs import HORIZON_DEFAULT, start_match_run

@@ -11,10 +11,11 @@ import pytest
 from django.core.cache import cache
 from django.db import transaction
 
-from booking.notifications import tasks
+from booking.notifications import publish, tasks
 from booking.notifications.delivery import Outcome, claim, deliver_message, sweep_outbox
 from booking.notifications.models import Notification, OutboxMessage, OutboxStatus
 from booking.notifications.services import notify
+from core.locks import Lock
 from tests.factories import resident
 
 from .channels import WorkerKilled
@@ -137,7 +138,7 @@ def test_broker_down_the_request_succeeds_and_the_sweeper_delivers_later(
     settings.NOTIFICATIONS_BROKER_URL = UNREACHABLE_BROKER
     started = time.monotonic()
     # when: a service commits a notification and its on-commit publish fails
-    with caplog.at_level(logging.WARNING, logger="booking.notifications.tasks"):
+    with caplog.at_level(logging.WARNING, logger="booking.notifications.publish"):
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             with transaction.atomic():
                 notification = notify(user=person, kind="BOOKING_CONFIRMED", key="b:1",
@@ -168,7 +169,7 @@ def test_publishing_to_a_live_broker_queues_the_task_instead_of_running_it(perso
     message = _message(person)
     client = redis.Redis.from_url(redis_url)
     # when
-    tasks.queue_delivery([message.pk])
+    publish.queue_delivery([message.pk])
     # then: the task is in the broker's queue, not run here
     ours = [raw for raw in client.lrange("celery", 0, -1)
             if loads(raw)["headers"].get("task") == tasks.deliver_outbox_task.name
@@ -208,12 +209,13 @@ def test_the_console_sms_gateway_logs_a_masked_number(home, caplog):
 def test_a_second_sweep_while_one_runs_does_nothing(person, mailoutbox):
     # given: another sweep holds the lock
     _message(person)
-    cache.add(tasks.SWEEP_LOCK, "someone else", timeout=60)
+    other = Lock(tasks.SWEEP_LOCK, ttl=60)
+    assert other.acquire()
     try:
         # when
         result = tasks.sweep_outbox_task.delay().get()
     finally:
-        cache.delete(tasks.SWEEP_LOCK)
+        other.release()
     # then
     assert result == {"skipped": True}
     assert mailoutbox == []

@@ -15,7 +15,7 @@ import graphene
 from django.utils.translation import gettext_lazy as _
 from graphql import GraphQLResolveInfo as Info
 
-from marketplace.errors import ErrorCode, ServiceError, UserError
+from core.errors import ErrorCode, ServiceError, UserError
 
 from . import ratelimit
 

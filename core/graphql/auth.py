@@ -8,13 +8,13 @@ it carries the session cookie it must pass Django's CSRF check. A request with n
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
-
-from marketplace.models import User
+from oauth2_provider.oauth2_backends import get_oauthlib_core
 
 
 class Unauthenticated(Exception):
@@ -27,13 +27,11 @@ class CsrfFailed(Exception):
 
 @dataclass(frozen=True)
 class Viewer:
-    user: User | None
+    user: Any  # settings.AUTH_USER_MODEL, or None
     token_scopes: frozenset[str] | None  # None: session or anonymous
 
 
 def _token_user(request: HttpRequest) -> Viewer:
-    from oauth2_provider.oauth2_backends import get_oauthlib_core
-
     header = request.META.get("HTTP_AUTHORIZATION", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():

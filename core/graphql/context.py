@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Hashable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
-from django.utils import timezone
 
-from marketplace.models import User
+from core import clock
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser as User
 
 
 def clock_now() -> dt.datetime:
     """The moment an operation runs at (tests replace this to control time)."""
-    return timezone.now()
+    return clock.now()
 
 
 class BatchLoader:

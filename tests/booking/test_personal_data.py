@@ -12,14 +12,10 @@ from booking.models import Booking, BookingStatus, Slot
 from booking.notifications.models import Notification
 from booking.services.lifecycle import cancel_booking
 from marketplace.models import AuditEntry, Membership, User
-from marketplace.services.personal_data import (
-    anonymise_expired_bookings,
-    anonymised_code,
-    delete_my_data,
-    export_my_data,
-)
+from booking.services.personal_data import anonymise_expired_bookings, anonymised_code
+from booking.tasks import anonymise_personal_data_task
+from marketplace.services.personal_data import delete_my_data, export_my_data
 from marketplace.services.tokens import issue_token
-from marketplace.tasks import anonymise_personal_data_task
 from tests.booking.conftest import NOW, book, lunch_windows, person, with_hours
 from tests.factories import CommunityFactory, ResourceFactory, WorkUnitFactory
 
@@ -99,7 +95,7 @@ def test_the_periodic_task_uses_the_setting_and_is_scheduled(parking, home, sett
     booking.refresh_from_db()
     assert booking.plate_number == ""
     assert settings.CELERY_BEAT_SCHEDULE["anonymise-personal-data"]["task"] == (
-        "marketplace.tasks.anonymise_personal_data_task")
+        "booking.tasks.anonymise_personal_data_task")
 
 
 def test_export_my_data_lists_everything_of_theirs_and_nothing_of_others(parking, home):

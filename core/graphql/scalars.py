@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import graphene
 from graphql import GraphQLError, StringValueNode, ValueNode
 
-from marketplace.errors import ErrorCode
+from core.clock import tz
+from core.errors import ErrorCode
 
-DISTRICT_ZONE = ZoneInfo("Asia/Shanghai")
 MIN_YEAR, MAX_YEAR = 1900, 2200
 
 
@@ -73,7 +72,7 @@ class DateTime(graphene.Scalar):
     def serialize(value: dt.datetime) -> str:
         if value.tzinfo is None:
             raise ValueError("naive datetime in output")
-        return value.astimezone(DISTRICT_ZONE).isoformat()
+        return value.astimezone(tz()).isoformat()
 
     @staticmethod
     def parse_value(value: Any) -> dt.datetime:
@@ -90,7 +89,7 @@ class Date(graphene.Scalar):
     @staticmethod
     def serialize(value: dt.date) -> str:
         if isinstance(value, dt.datetime):
-            value = value.astimezone(DISTRICT_ZONE).date()
+            value = value.astimezone(tz()).date()
         return value.isoformat()
 
     @staticmethod

@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest
+from django.utils.module_loading import import_string
 from graphql import (
     DocumentNode,
     ExecutionResult,
@@ -34,12 +35,12 @@ from graphql import (
 )
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
-from marketplace.errors import ErrorCode, ServiceError
+from core.errors import ErrorCode, ServiceError
 
 from .context import GraphQLContext
-from .limits import configured_limits
+from .limits import check_limits, configured_limits
 
-logger = logging.getLogger("config.graphql")
+logger = logging.getLogger("core.graphql")
 
 INTERNAL_MESSAGE = "Internal server error"
 RETRY_AFTER_SECONDS = 5
@@ -70,9 +71,8 @@ class OperationResult:
 
 
 def get_schema() -> GraphQLSchema:
-    from config.schema import schema
-
-    return schema.graphql_schema
+    """The project's schema, named by settings.GRAPHENE["SCHEMA"] (config/schema.py); core names no app."""
+    return import_string(settings.GRAPHENE["SCHEMA"]).graphql_schema
 
 
 def _format(error: GraphQLError, code: str, message: str | None = None) -> dict[str, Any]:
@@ -108,7 +108,7 @@ def mask_error(error: GraphQLError) -> dict[str, Any]:
         first = original.errors[0]
         return _format(error, str(first.code), str(first.message))
     logger.error("GraphQL resolver failed at %s", error.path, exc_info=original)
-    return _format(error, str(ErrorCode.UNAVAILABLE), INTERNAL_MESSAGE)
+    return _format(error, str(ErrorCode.INTERNAL), INTERNAL_MESSAGE)
 
 
 class _DocumentCache:
@@ -187,8 +187,6 @@ def execute_operation(request: HttpRequest, document: str | DocumentNode, variab
         return request_error("Subscriptions are not supported.")
     if operation.operation is OperationType.MUTATION and not allow_mutations:
         return request_error("Mutations are only accepted in a POST request.", status=405)
-    from .limits import check_limits
-
     limit_errors = check_limits(schema, parsed, operation, variables)
     if limit_errors:
         return _invalid_result(limit_errors)

@@ -1,4 +1,4 @@
-"""The error model's GraphQL types, exposed once: `ErrorCode` (from marketplace.errors) and `UserError`.
+"""The error model's GraphQL types, exposed once: `ErrorCode` (from core.errors) and `UserError`.
 
 Top-level errors carry `extensions.code` with an ErrorCode value; `coded_error()` makes one.
 """
@@ -12,12 +12,10 @@ from django.utils.functional import Promise
 from graphql import GraphQLError
 from graphql import GraphQLResolveInfo as Info
 
-from marketplace.errors import ErrorCode, ServiceError, UserError
+from core.errors import ErrorCode, ServiceError, UserError
 
+from .enums import ErrorCode as ErrorCodeEnum
 from .scalars import DateTime
-
-ErrorCodeEnum = graphene.Enum.from_enum(ErrorCode, name="ErrorCode",
-                                         description="Stable codes; clients treat unknown ones as a failure.")
 
 
 class UserErrorType(graphene.ObjectType):

@@ -1,6 +1,6 @@
 """Error codes and the one exception services raise.
 
-Codes are the contract's `ErrorCode` enum (shared/api/contract.graphql), defined once here in plain
+Codes are the API's `ErrorCode` enum (schema.graphql), defined once here in plain
 Python and exposed to GraphQL once. A service refuses by raising `ServiceError` with one or more
 `UserError`s; nothing it started is written (every service is one transaction).
 """
@@ -29,6 +29,7 @@ class ErrorCode(StrEnum):
     CONFLICT = "CONFLICT"
     RATE_LIMITED = "RATE_LIMITED"
     UNAVAILABLE = "UNAVAILABLE"
+    INTERNAL = "INTERNAL"
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from graphene import relay
 from graphql_relay import from_global_id, to_global_id
 
-from marketplace.errors import ErrorCode
+from core.errors import ErrorCode
 
 from .errors import coded_error
 from .limits import FIRST_DEFAULT, FIRST_MAX

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.views.decorators.csrf import csrf_exempt
 
-from marketplace.errors import ErrorCode
+from core.errors import ErrorCode
 
 from .auth import CsrfFailed, Unauthenticated, authenticate
 from .execution import DATABASE_DOWN, OperationResult, execute_operation, outage, request_error

@@ -31,7 +31,7 @@ from graphql import (
 )
 from graphql.type import GraphQLCompositeType, GraphQLInterfaceType, GraphQLUnionType
 
-from marketplace.errors import ErrorCode
+from core.errors import ErrorCode
 
 LIST_ESTIMATE = 10
 FIRST_DEFAULT = 20
