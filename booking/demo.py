@@ -15,11 +15,12 @@ from collections import defaultdict
 from schedule.models import Calendar, Event, Rule
 
 from booking.models import Booking, BookingStatus, OpeningWindow, ResourceHours, Slot
+from core.clock import at, tz
 from marketplace.demo.district import GenResident, GenResource
 from marketplace.demo.loader import DemoContext, Progress
+from marketplace.demo.stages import DemoStage
 from marketplace.models import BookingMode
 
-from core.clock import at, tz
 from .services.hours import WindowSpec, expand
 from .services.slots import horizon_end
 
@@ -167,3 +168,10 @@ def _demo_bookings(ctx: DemoContext, rng: random.Random, by_resource: dict[str, 
                 plate = "京" + rng.choice(PLATE_LETTERS) + f"{rng.randrange(100000):05d}"
                 add(r, p, user_id, rng.choice(choices), plate_number=plate)
     return out
+
+
+STAGES = (
+    DemoStage("opening hours", 20, load_hours, lambda d: len(d.resources), (("opening windows", OpeningWindow),)),
+    DemoStage("slots and bookings", 30, load_slots_and_bookings, lambda d: 60 * len(d.resources),
+              (("slots", Slot), ("bookings", Booking))),
+)

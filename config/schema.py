@@ -1,14 +1,17 @@
-"""The root GraphQL schema: each app contributes its Query and Mutation classes (shared/api/contract.graphql)."""
+"""The root GraphQL schema (schema.graphql): each app contributes its Query and Mutation classes, and the
+apps above the marketplace extend its types (`graphql/extensions.py`, imported here before the build)."""
 
 import graphene
 
+import booking.graphql.extensions
+import matching.graphql.extensions  # noqa: F401 - registers the type extensions before the schema is built
 from booking.graphql.mutations import BookingMutation
 from booking.graphql.queries import BookingQuery
 from booking.graphql.types import Booking, Notification, Slot, StandingBooking
-from marketplace.graphql.audit import AuditEntry_
+from marketplace.graphql.audit import AuditEntry
 from marketplace.graphql.mutations import MarketplaceMutation
 from marketplace.graphql.queries import MarketplaceQuery
-from marketplace.graphql.types import Community_, Resource_, Subdistrict_, User_, WorkUnit_
+from marketplace.graphql.types import Community, Resource, Subdistrict, User, WorkUnit
 from matching.graphql.mutations import MatchingMutation
 from matching.graphql.queries import MatchingQuery
 from matching.graphql.types import Allocation, MatchRun, Need
@@ -23,7 +26,7 @@ class Mutation(MarketplaceMutation, BookingMutation, MatchingMutation, graphene.
 
 
 # Every Node type is listed so `node(id:)` can return it even where no field names it directly.
-NODE_TYPES = [Subdistrict_, Community_, WorkUnit_, Resource_, User_, Slot, Booking, StandingBooking, Notification,
-              Need, MatchRun, Allocation, AuditEntry_]
+NODE_TYPES = [Subdistrict, Community, WorkUnit, Resource, User, Slot, Booking, StandingBooking, Notification,
+              Need, MatchRun, Allocation, AuditEntry]
 
 schema = graphene.Schema(query=Query, mutation=Mutation, types=NODE_TYPES, auto_camelcase=True)

@@ -2,8 +2,9 @@ from django.conf.urls.i18n import i18n_patterns  # noqa: F401 - kept for the fro
 from django.contrib import admin
 from django.urls import include, path
 
-from . import health
 from core.graphql.view import graphql_view
+
+from . import health
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+
 from core.clock import now as clock_now
 from core.clock import tz
-
 
 
 def now() -> dt.datetime:
@@ -39,7 +39,7 @@ def iso(value: dt.datetime) -> str:
 
 
 def start_of_day(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, tzinfo=ZONE)
+    return dt.datetime.combine(day, dt.time.min, tzinfo=tz())
 
 
 def monday_of(day: dt.date) -> dt.date:

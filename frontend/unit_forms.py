@@ -8,9 +8,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.clock import tz
 from frontend import labels
 from frontend.forms import AccessibleForm, category_choices, weekday_choices
-from core.clock import tz
 from frontend.timeutil import iso
 
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")

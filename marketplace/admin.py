@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import ServiceError
+
 from .models import AuditEntry, Community, Membership, Resource, Role, Subdistrict, User, WorkUnit
 from .services.resources import ResourceFields, publish_resource, update_resource
 

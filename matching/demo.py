@@ -11,6 +11,7 @@ import datetime as dt
 from django.utils import timezone
 
 from marketplace.demo.loader import DemoContext, Progress
+from marketplace.demo.stages import DemoStage
 from matching.models import Need
 
 BATCH = 1000
@@ -33,3 +34,6 @@ def load_needs(ctx: DemoContext, progress: Progress) -> None:
         chunk = rows[i:i + BATCH]
         Need.objects.bulk_create(chunk)
         progress(len(chunk))
+
+
+STAGES = (DemoStage("needs", 10, load_needs, lambda d: len(d.needs), (("needs", Need),)),)

@@ -15,8 +15,8 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.urls import NoReverseMatch
 from django.utils.translation import gettext_lazy as _
 
-from core.graphql.errors import coded_error
 from core.errors import ErrorCode
+from core.graphql.errors import coded_error
 from marketplace.models import BookingMode, Resource, User, WorkUnit
 
 SLOT_RANGE_MAX = dt.timedelta(days=31)
@@ -67,8 +67,8 @@ def resource_slots(info: Any, resource: Resource, start: dt.datetime, end: dt.da
     batched over every resource of the page and reusing its rows, windows and horizon."""
     from booking.models import QuotaRule, Slot
     from booking.services import quota as quota_service
-    from core.clock import local_date
     from booking.services.slots import SlotView, occurrences, slot_capacity, slot_key, specs_of, view_of
+    from core.clock import local_date
 
     check_period(start, end)
     known: dict[int, Resource] = info.context.objects.setdefault("Resource", {})

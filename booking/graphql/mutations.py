@@ -13,10 +13,9 @@ import graphene
 from django.utils.translation import gettext_lazy as _
 from graphql import GraphQLResolveInfo as Info
 
-from core.graphql.errors import errors_field
+from core.errors import ErrorCode, ErrorCollector, ServiceError
 from core.graphql.mutations import mutation_field
 from core.graphql.relay import decode_int_id
-from core.errors import ErrorCode, ErrorCollector, ServiceError
 from marketplace.graphql import permissions as marketplace_permissions
 from marketplace.models import Resource, User
 
@@ -30,6 +29,7 @@ from .inputs import (
     DecideBookingInput,
     MarkNotificationsReadInput,
 )
+from .resources import ResourceMutation
 from .types import Booking, StandingBooking
 
 FOR_RESIDENTS_MAX = 50
@@ -55,8 +55,14 @@ def close(info: Info, data: Any) -> dict[str, Any]:
     from booking.services.availability import close_slots
 
     resource = _resource(info, data.resource_id)
-    closed, cancelled = close_slots(actor=info.context.user, resource=resource, start=data.from_, end=data.to,
-                                    reason=data.reason, now=info.context.now)
+    closed, cancelled = close_slots(
+        actor=info.context.user,
+        resource=resource,
+        start=data.from_,
+        end=data.to,
+        reason=data.reason,
+        now=info.context.now,
+    )
     return {"closed_slots": closed, "cancelled_bookings": cancelled}
 
 
@@ -88,13 +94,24 @@ def book(info: Info, data: Any) -> dict[str, Any]:
     resource = _resource(info, data.resource_id)
     weekdays = data.get("weekdays")
     request = BookingRequest(
-        resource=resource, start=data.start, slots=data.get("slots") or 1, quantity=data.get("quantity") or 1,
-        attendees=data.get("attendees"), plate_number=data.get("plate_number") or "", note=data.get("note") or "",
-        join_waitlist=bool(data.get("join_waitlist")), standing_until=data.get("standing_until"),
+        resource=resource,
+        start=data.start,
+        slots=data.get("slots") or 1,
+        quantity=data.get("quantity") or 1,
+        attendees=data.get("attendees"),
+        plate_number=data.get("plate_number") or "",
+        note=data.get("note") or "",
+        join_waitlist=bool(data.get("join_waitlist")),
+        standing_until=data.get("standing_until"),
         weekdays=tuple(weekdays) if weekdays is not None else None,
     )
-    result = book_slot(actor=info.context.user, request=request, for_residents=_residents(info, data.get(
-        "for_residents")), idempotency_key=data.get("idempotency_key"), now=info.context.now)
+    result = book_slot(
+        actor=info.context.user,
+        request=request,
+        for_residents=_residents(info, data.get("for_residents")),
+        idempotency_key=data.get("idempotency_key"),
+        now=info.context.now,
+    )
     return {"booking": result.booking, "bookings": list(result.bookings), "standing": result.standing}
 
 
@@ -102,8 +119,13 @@ def cancel(info: Info, data: Any) -> dict[str, Any]:
     from booking.services.lifecycle import cancel_booking
 
     booking = _booking(info, data.booking_id)
-    booking = cancel_booking(actor=info.context.user, booking=booking, reason=data.get("reason") or "",
-                             whole_standing=bool(data.get("whole_standing")), now=info.context.now)
+    booking = cancel_booking(
+        actor=info.context.user,
+        booking=booking,
+        reason=data.get("reason") or "",
+        whole_standing=bool(data.get("whole_standing")),
+        now=info.context.now,
+    )
     return {"booking": booking}
 
 
@@ -111,8 +133,13 @@ def decide(info: Info, data: Any) -> dict[str, Any]:
     from booking.services.lifecycle import decide_booking
 
     booking = _booking(info, data.booking_id)
-    booking = decide_booking(actor=info.context.user, booking=booking, approve=data.approve,
-                             reason=data.get("reason") or "", now=info.context.now)
+    booking = decide_booking(
+        actor=info.context.user,
+        booking=booking,
+        approve=data.approve,
+        reason=data.get("reason") or "",
+        now=info.context.now,
+    )
     return {"booking": booking}
 
 
@@ -158,55 +185,42 @@ def _unread_now(info: Info) -> int:
     return unread_count(user) if user is not None else 0
 
 
-class CloseSlotsPayload(graphene.ObjectType):
-    closed_slots = graphene.NonNull(graphene.Int)
-    cancelled_bookings = graphene.NonNull(graphene.Int)
-    errors = errors_field()
-
-
-class BookSlotPayload(graphene.ObjectType):
-    booking = graphene.Field(Booking)
-    bookings = graphene.NonNull(graphene.List(graphene.NonNull(Booking)))
-    standing = graphene.Field(StandingBooking)
-    errors = errors_field()
-
-
-class CancelBookingPayload(graphene.ObjectType):
-    booking = graphene.Field(Booking)
-    errors = errors_field()
-
-
-class DecideBookingPayload(graphene.ObjectType):
-    booking = graphene.Field(Booking)
-    errors = errors_field()
-
-
-class CheckInPayload(graphene.ObjectType):
-    booking = graphene.Field(Booking)
-    errors = errors_field()
-
-
-class ClearNoShowPayload(graphene.ObjectType):
-    booking = graphene.Field(Booking)
-    errors = errors_field()
-
-
-class MarkNotificationsReadPayload(graphene.ObjectType):
-    unread_count = graphene.NonNull(graphene.Int)
-    errors = errors_field()
-
-
-class BookingMutation(graphene.ObjectType):
-    close_slots = mutation_field("closeSlots", CloseSlotsPayload, CloseSlotsInput, close,
-                                 defaults={"closed_slots": 0, "cancelled_bookings": 0},
-                                 description="bookings inside are cancelled and their owners told")
-    book_slot = mutation_field("bookSlot", BookSlotPayload, BookSlotInput, book, defaults={"bookings": []})
-    cancel_booking = mutation_field("cancelBooking", CancelBookingPayload, CancelBookingInput, cancel)
-    decide_booking = mutation_field("decideBooking", DecideBookingPayload, DecideBookingInput, decide)
-    check_in = mutation_field("checkIn", CheckInPayload, CheckInInput, check_in_handler,
-                              description="from 30 min before start to the end")
-    mark_notifications_read = mutation_field("markNotificationsRead", MarkNotificationsReadPayload,
-                                             MarkNotificationsReadInput, mark_read_handler,
-                                             defaults={"unread_count": _unread_now})
-    clear_no_show = mutation_field("clearNoShow", ClearNoShowPayload, ClearNoShowInput, clear_no_show_handler,
-                                   description="U of the resource's unit: the no-show no longer counts")
+class BookingMutation(ResourceMutation, graphene.ObjectType):
+    close_slots = mutation_field(
+        "closeSlots",
+        CloseSlotsInput,
+        close,
+        returns={"closed_slots": graphene.NonNull(graphene.Int), "cancelled_bookings": graphene.NonNull(graphene.Int)},
+        defaults={"closed_slots": 0, "cancelled_bookings": 0},
+        description="bookings inside are cancelled and their owners told",
+    )
+    book_slot = mutation_field(
+        "bookSlot",
+        BookSlotInput,
+        book,
+        returns={"booking": Booking, "bookings": [Booking], "standing": StandingBooking},
+        defaults={"bookings": []},
+    )
+    cancel_booking = mutation_field("cancelBooking", CancelBookingInput, cancel, returns={"booking": Booking})
+    decide_booking = mutation_field("decideBooking", DecideBookingInput, decide, returns={"booking": Booking})
+    check_in = mutation_field(
+        "checkIn",
+        CheckInInput,
+        check_in_handler,
+        returns={"booking": Booking},
+        description="from 30 min before start to the end",
+    )
+    mark_notifications_read = mutation_field(
+        "markNotificationsRead",
+        MarkNotificationsReadInput,
+        mark_read_handler,
+        returns={"unread_count": graphene.NonNull(graphene.Int)},
+        defaults={"unread_count": _unread_now},
+    )
+    clear_no_show = mutation_field(
+        "clearNoShow",
+        ClearNoShowInput,
+        clear_no_show_handler,
+        returns={"booking": Booking},
+        description="U of the resource's unit: the no-show no longer counts",
+    )

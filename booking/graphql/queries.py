@@ -1,4 +1,5 @@
-"""Root query fields of the booking part: myBookings, unitBookings, kitchenSheet, myNotifications."""
+"""Root query fields of the booking part: resources (the search with free capacity), myBookings,
+unitBookings, kitchenSheet, myNotifications."""
 
 from __future__ import annotations
 
@@ -9,14 +10,15 @@ import graphene
 from django.db.models import Q
 from graphql import GraphQLResolveInfo as Info
 
+from core.errors import ServiceError
+from core.graphql.enums import BookingStatus, ResourceCategory, TargetGroup, value_of
 from core.graphql.relay import connection_from, decode_int_id
 from core.graphql.scalars import Date, DateTime
-from core.errors import ServiceError
 from marketplace.graphql import permissions as marketplace_permissions
-from core.graphql.enums import BookingStatus, value_of
-from marketplace.graphql.types import viewer_of
+from marketplace.graphql.types import GeoPointInput, ResourceConnection, viewer_of
 
 from . import permissions
+from .search import ResourceSearch, search_resources
 from .types import BookingConnection, KitchenSheetLine, NotificationConnection
 
 
@@ -31,6 +33,14 @@ def _filter_bookings(qs: Any, statuses: list[Any] | None, start: dt.datetime | N
 
 
 class BookingQuery(graphene.ObjectType):
+    resources = graphene.NonNull(
+        ResourceConnection,
+        category=ResourceCategory(), near=GeoPointInput(), radius_m=graphene.Int(),
+        available_from=graphene.Argument(DateTime), available_to=graphene.Argument(DateTime),
+        min_remaining=graphene.Int(), target_group=TargetGroup(), accessible=graphene.Boolean(),
+        unit=graphene.ID(), search=graphene.String(), first=graphene.Int(), after=graphene.String(),
+        description="with `near`: nearest first; otherwise by name",
+    )
     my_bookings = graphene.NonNull(BookingConnection, statuses=graphene.List(graphene.NonNull(BookingStatus)),
                                    from_=graphene.Argument(DateTime, name="from"), to=graphene.Argument(DateTime),
                                    first=graphene.Int(), after=graphene.String(), description="by start, then id")
@@ -44,6 +54,29 @@ class BookingQuery(graphene.ObjectType):
                                      description="U and G: per slot of the day, after the booking cutoff")
     my_notifications = graphene.NonNull(NotificationConnection, unread_only=graphene.Boolean(),
                                         first=graphene.Int(), after=graphene.String(), description="newest first")
+
+    @staticmethod
+    def resolve_resources(root: Any, info: Info, first: int | None = None, after: str | None = None,
+                          **kwargs: Any) -> Any:
+        near = kwargs.get("near")
+        unit = kwargs.get("unit")
+        params = ResourceSearch(
+            category=value_of(kwargs.get("category")),
+            near=(near.lat, near.lon) if near is not None else None,
+            radius_m=kwargs.get("radius_m"),
+            available_from=kwargs.get("available_from"),
+            available_to=kwargs.get("available_to"),
+            min_remaining=kwargs.get("min_remaining"),
+            target_group=value_of(kwargs.get("target_group")),
+            accessible=kwargs.get("accessible"),
+            unit_id=decode_int_id(unit, "WorkUnit") if unit is not None else None,
+            unit_given=unit is not None,
+            search=kwargs.get("search"),
+        )
+        qs = search_resources(viewer_of(info), params, now=info.context.now)
+        connection = connection_from(ResourceConnection, qs, first, after, info=info, seen="Resource")
+        info.context.seen("WorkUnit", [e.node.unit_id for e in connection.edges])
+        return connection
 
     @staticmethod
     def resolve_my_bookings(root: Any, info: Info, statuses: list[Any] | None = None, to: dt.datetime | None = None,

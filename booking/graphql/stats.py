@@ -19,8 +19,8 @@ from typing import Any
 from django.db.models import Count, Sum
 from django.utils.translation import gettext_lazy as _
 
-from core.graphql.errors import coded_error
 from core.errors import ErrorCode
+from core.graphql.errors import coded_error
 from marketplace.models import BookingMode, Resource, WorkUnit
 
 TAKES_CAPACITY = ("PENDING", "CONFIRMED", "CHECKED_IN", "NO_SHOW")
@@ -71,9 +71,9 @@ def figures(resources: Iterable[Resource], first_day: dt.date, last_day: dt.date
             ) -> dict[tuple[int, dt.date | None], Figures]:
     """{(resource id, week start or None): Figures} for the local days [first_day, last_day]."""
     from booking.models import Booking, Slot
-    from core.clock import at, local_date
     from booking.services.hours import window_opens_on
     from booking.services.slots import windows_by_resource
+    from core.clock import at, local_date
 
     by_id = {r.pk: r for r in resources}
     out: dict[tuple[int, dt.date | None], Figures] = defaultdict(Figures)

@@ -7,7 +7,6 @@ a booking follow booking/graphql/permissions.py; per-object reads go through dat
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import graphene
@@ -16,29 +15,22 @@ from django.utils.translation import gettext
 from graphene import relay
 from graphql import GraphQLResolveInfo as Info
 
+from core.graphql.enums import BookingStatus, NotificationKind, Sex
 from core.graphql.relay import ScopedNode, global_id, make_connection
 from core.graphql.scalars import Date, DateTime, Time
-from marketplace import privacy
-from core.graphql.enums import BookingStatus, NotificationKind, Sex
-from marketplace.graphql.types import Resource_, User_, viewer_of
-from marketplace.models import Resource, User
+from marketplace import models, privacy
+from marketplace.graphql.types import Resource, User, viewer_of
 
 from . import permissions
 
 
-def _resource(info: Info, resource_id: int) -> Resource | None:
+def _resource(info: Info, resource_id: int) -> models.Resource | None:
     known = info.context.object_of("Resource", resource_id)
     if known is not None:
         return known  # type: ignore[no-any-return]
-    loader = info.context.loader("resource", lambda ids: Resource.objects.select_related(
+    loader = info.context.loader("resource", lambda ids: models.Resource.objects.select_related(
         "unit__subdistrict").in_bulk(ids))
     return loader.load(resource_id, info.context.siblings("SlotResource"))  # type: ignore[no-any-return]
-
-
-def _in_booking_window(resource: Resource, start: dt.datetime, now: dt.datetime) -> bool:
-    closes = start - dt.timedelta(minutes=resource.booking_closes_minutes_before)
-    opens = start - dt.timedelta(days=resource.booking_opens_days_before)
-    return opens <= now < closes
 
 
 def _viewer_quota(info: Info, slot: Any) -> int:
@@ -59,7 +51,7 @@ class Slot(graphene.ObjectType):
     class Meta:
         interfaces = (relay.Node,)
 
-    resource = graphene.NonNull(Resource_)
+    resource = graphene.NonNull(Resource)
     start = graphene.NonNull(DateTime)
     end = graphene.NonNull(DateTime)
     capacity = graphene.NonNull(graphene.Int)
@@ -94,7 +86,7 @@ class Slot(graphene.ObjectType):
         return root.key  # type: ignore[no-any-return]
 
     @staticmethod
-    def resolve_resource(root: Any, info: Info) -> Resource | None:
+    def resolve_resource(root: Any, info: Info) -> models.Resource | None:
         return _resource(info, root.resource_id)
 
     @staticmethod
@@ -106,7 +98,7 @@ class Slot(graphene.ObjectType):
         if root.closed:
             return 0
         resource = _resource(info, root.resource_id)
-        if resource is None or not _in_booking_window(resource, root.start, info.context.now):
+        if resource is None or not resource.booking_open(root.start, info.context.now):
             return 0
         remaining = int(root.open_remaining)
         viewer = viewer_of(info)
@@ -121,7 +113,7 @@ class StandingBooking(graphene.ObjectType):
     class Meta:
         interfaces = (relay.Node,)
 
-    resource = graphene.NonNull(Resource_)
+    resource = graphene.NonNull(Resource)
     weekdays = graphene.NonNull(graphene.List(graphene.NonNull(graphene.Int)))
     start_time = graphene.NonNull(Time)
     starts_on = graphene.NonNull(Date)
@@ -154,7 +146,7 @@ class Booking(ScopedNode, graphene.ObjectType):
     node_model = "booking.Booking"
     node_scope = staticmethod(permissions.bookings)
 
-    resource = graphene.NonNull(Resource_)
+    resource = graphene.NonNull(Resource)
     start = graphene.NonNull(DateTime)
     end = graphene.NonNull(DateTime)
     quantity = graphene.NonNull(graphene.Int)
@@ -164,7 +156,7 @@ class Booking(ScopedNode, graphene.ObjectType):
     waitlist_position = graphene.Int()
     created_at = graphene.NonNull(DateTime)
     resident_name = graphene.NonNull(graphene.String)
-    booked_by = graphene.Field(User_)
+    booked_by = graphene.Field(User)
     standing = graphene.Field(StandingBooking)
     plate_number = graphene.String()
     note = graphene.String()
@@ -202,7 +194,7 @@ class Booking(ScopedNode, graphene.ObjectType):
         return privacy.display_name_for(viewer_of(info), root.user)
 
     @staticmethod
-    def resolve_booked_by(root: Any, info: Info) -> User | None:
+    def resolve_booked_by(root: Any, info: Info) -> models.User | None:
         return root.booked_by  # type: ignore[no-any-return]
 
     @staticmethod
@@ -246,7 +238,6 @@ class Notification(ScopedNode, graphene.ObjectType):
     created_at = graphene.NonNull(DateTime)
     read_at = graphene.Field(DateTime)
     booking = graphene.Field(Booking)
-    allocation = graphene.Field("matching.graphql.types.Allocation")
 
     @staticmethod
     def _rendered(root: Any) -> tuple[str, str]:
@@ -271,14 +262,6 @@ class Notification(ScopedNode, graphene.ObjectType):
 
         loader = info.context.loader("notification.booking", batch)
         return loader.load(root.booking_id, info.context.siblings("NotificationBooking"))
-
-    @staticmethod
-    def resolve_allocation(root: Any, info: Info) -> Any:
-        if root.allocation_id is None:
-            return None
-        from matching.graphql.data import allocation_by_id
-
-        return allocation_by_id(info, root.allocation_id)
 
 
 def slot_global_id(view: Any) -> str:

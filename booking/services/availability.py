@@ -31,6 +31,7 @@ from django.utils.translation import gettext_noop
 from schedule.models import Calendar, Event, Occurrence, Rule
 
 from booking.models import ACTIVE, Booking, BookingStatus, OpeningWindow, QuotaSlot, ResourceHours, Slot
+from core.clock import at, current, local_date
 from core.errors import ErrorCode, ErrorCollector, ServiceError
 from marketplace.models import BookingMode, Resource, Sex, User, WorkUnit
 from marketplace.services import audit
@@ -38,7 +39,6 @@ from marketplace.services.idempotency import claim_key
 from marketplace.services.resources import ResourceFields, ensure_manages_unit, publish_resource, update_resource
 
 from . import waitlist
-from core.clock import at, current, local_date
 from .hours import WindowSpec
 from .lifecycle import release
 from .notify import tell

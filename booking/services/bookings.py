@@ -25,13 +25,13 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from booking.models import Booking, BookingStatus, Slot, StandingBooking
+from core.clock import at, current, local_date, tz
 from core.errors import ErrorCode, ServiceError
 from marketplace.models import Resource, Role, User
 from marketplace.services import audit
 from marketplace.services.idempotency import claim_key
 
 from . import validators as v
-from core.clock import at, current, local_date, tz
 from .counters import CodeClash, with_retries
 from .notify import tell
 from .slots import ensure_slot
@@ -183,7 +183,7 @@ def _standing_slots(resource: Resource, request: BookingRequest,
     if request.standing_until < local.date():
         raise ServiceError.of(ErrorCode.INVALID, _("The end date is before the start."), "standingUntil")
     slots = [first]
-    last_open = local_date(now + dt.timedelta(days=resource.booking_opens_days_before))
+    last_open = local_date(resource.last_bookable_moment(now))
     day = local.date() + dt.timedelta(days=1)
     while day <= min(request.standing_until, last_open):
         if day.weekday() in weekdays:
@@ -201,9 +201,7 @@ def _bookable_occurrence(resource: Resource, start: dt.datetime, now: dt.datetim
         slot = ensure_slot(resource=resource, start=start)
     except ServiceError:
         return None
-    opens = slot.start - dt.timedelta(days=resource.booking_opens_days_before)
-    closes = slot.start - dt.timedelta(minutes=resource.booking_closes_minutes_before)
-    return None if slot.closed or not opens <= now < closes else slot
+    return None if slot.closed or not resource.booking_open(slot.start, now) else slot
 
 
 def _validate_for(resource: Resource, user: User, slots: list[Slot], now: dt.datetime, path: str | None,

@@ -11,10 +11,10 @@ import datetime as dt
 from django.db import transaction
 
 from booking.models import Booking, BookingStatus, StandingBooking
+from core.clock import at, current, local_date
 from core.errors import ServiceError
 
 from .bookings import BookingRequest, _bookable_occurrence, _count, _insert, _validate_for
-from core.clock import at, current, local_date
 from .counters import CodeClash
 from .notify import tell
 
@@ -49,7 +49,7 @@ def extend_standing_bookings(*, now: dt.datetime | None = None) -> int:
     for standing in StandingBooking.objects.filter(active=True, ends_on__gte=local_date(now)).select_related(
             "resource", "user", "booked_by"):
         resource = standing.resource
-        last = min(standing.ends_on, local_date(now + dt.timedelta(days=resource.booking_opens_days_before)))
+        last = min(standing.ends_on, local_date(resource.last_bookable_moment(now)))
         day = max(standing.starts_on, local_date(now))
         while day <= last:
             if day.weekday() in standing.weekdays:

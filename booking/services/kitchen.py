@@ -10,10 +10,10 @@ from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
 from booking.models import Booking, BookingStatus
+from core.clock import at, current
 from core.errors import ErrorCode, ServiceError
 from marketplace.models import Resource, User
 
-from core.clock import at, current
 from .slots import SlotView, slots_between
 
 
@@ -49,7 +49,6 @@ def kitchen_sheet(*, viewer: User, resource: Resource, date: dt.date,
                                                                                 BookingStatus.CHECKED_IN))
                           .exclude(note="").order_by("created_at", "id").values_list("slot_id", "note")):
         notes[slot_id].append(note)
-    cutoff = dt.timedelta(minutes=resource.booking_closes_minutes_before)
     return [KitchenSheetLine(slot=s, confirmed=confirmed.get(s.pk or 0, 0), checked_in=checked.get(s.pk or 0, 0),
-                             notes=notes.get(s.pk or 0, []), provisional=now < s.start - cutoff)
+                             notes=notes.get(s.pk or 0, []), provisional=now < resource.booking_closes_at(s.start))
             for s in slots]

@@ -20,12 +20,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from booking.models import COUNTED, Booking, BookingStatus, Suspension
+from core.clock import current
 from core.errors import ErrorCode, ServiceError
 from marketplace.models import Resource, User
 from marketplace.services import audit
 
 from . import counters, waitlist
-from core.clock import current
 from .notify import tell
 
 CHECK_IN_EARLY = dt.timedelta(minutes=30)

@@ -23,11 +23,10 @@ from django.db.models import F, Sum
 from django.utils.translation import gettext_lazy as _
 
 from booking.models import QuotaRule, QuotaSlot, Slot
+from core.clock import current, tz
 from core.errors import ErrorCode, ErrorCollector, ServiceError
 from marketplace.models import Community, Resource, User
 from marketplace.services import audit
-
-from core.clock import current, tz
 
 
 def release_before() -> dt.timedelta:

@@ -22,11 +22,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from booking.models import OpeningWindow, QuotaRule, ResourceHours, Slot
+from core.clock import current, local_date
 from core.errors import ErrorCode, ServiceError
 from marketplace.models import BookingMode, Resource
 
 from . import quota as quota_service
-from core.clock import current, local_date
 from .hours import Occurrence, WindowSpec, expand
 
 OUTSIDE_HOURS = gettext_noop("Outside the opening hours.")  # stored; translated when shown

@@ -11,10 +11,9 @@ import re
 from django.utils.translation import gettext_lazy as _
 
 from booking.models import ACTIVE, Booking, Slot, Suspension
+from core.clock import local_date
 from core.errors import ErrorCode, ServiceError
 from marketplace.models import BookingMode, Resource, ResourceCategory, Role, Sex, TargetGroup, User
-
-from core.clock import local_date
 
 MAX_SLOTS = 8
 NOTE_MAX = 200
@@ -89,9 +88,7 @@ def validate_not_closed(slot: Slot) -> None:
 
 
 def validate_booking_window(resource: Resource, slot: Slot, now: dt.datetime) -> None:
-    opens = slot.start - dt.timedelta(days=resource.booking_opens_days_before)
-    closes = slot.start - dt.timedelta(minutes=resource.booking_closes_minutes_before)
-    if not opens <= now < closes:
+    if not resource.booking_open(slot.start, now):
         raise ServiceError.of(ErrorCode.OUTSIDE_BOOKING_WINDOW, _("Booking for this slot is not open now."),
                               "start")
 

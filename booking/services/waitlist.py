@@ -39,8 +39,7 @@ def promote(slot_id: int, *, now: dt.datetime) -> list[Booking]:
     slot = Slot.objects.select_related("resource").get(pk=slot_id)
     if slot.closed:
         return []
-    cutoff = slot.start - dt.timedelta(minutes=slot.resource.booking_closes_minutes_before)
-    if now >= cutoff:
+    if now >= slot.resource.booking_closes_at(slot.start):
         return []
     promoted = []
     waiting = Booking.objects.filter(slot_id=slot_id, status=BookingStatus.WAITLISTED).order_by("created_at", "id")
@@ -62,8 +61,7 @@ def lapse_waitlists(*, now: dt.datetime) -> int:
     lapsed = 0
     for booking in Booking.objects.filter(status=BookingStatus.WAITLISTED, start__lte=now + dt.timedelta(days=8)
                                           ).select_related("resource"):
-        cutoff = booking.start - dt.timedelta(minutes=booking.resource.booking_closes_minutes_before)
-        if now >= cutoff:
+        if now >= booking.resource.booking_closes_at(booking.start):
             lapsed += Booking.objects.filter(Q(pk=booking.pk), Q(status=BookingStatus.WAITLISTED)).update(
                 status=BookingStatus.CANCELLED, status_reason=LAPSED)
     return lapsed

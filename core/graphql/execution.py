@@ -72,7 +72,7 @@ class OperationResult:
 
 def get_schema() -> GraphQLSchema:
     """The project's schema, named by settings.GRAPHENE["SCHEMA"] (config/schema.py); core names no app."""
-    return import_string(settings.GRAPHENE["SCHEMA"]).graphql_schema
+    return import_string(str(settings.GRAPHENE["SCHEMA"])).graphql_schema
 
 
 def _format(error: GraphQLError, code: str, message: str | None = None) -> dict[str, Any]:

@@ -1,8 +1,11 @@
-"""The base of every mutation: one `input`, a payload with `errors: [UserError!]!`.
+"""The base of every mutation: one `input`, a generated payload with `errors: [UserError!]!`.
 
-`mutation_field()` builds the root field and wraps the handler with what every mutation needs, in order:
-authentication (UNAUTHENTICATED), the token's `write` scope (PERMISSION_DENIED), the per-user rate
-limit (RATE_LIMITED with `until`), then the handler; a `ServiceError` becomes the payload's errors.
+`mutation_field(name, input_type, handler, returns={...})` builds the root field and its payload type
+`<Name>Payload` (the contract's naming) from `returns`: a type `T` is a nullable `T` field, a list
+`[T]` is `[T!]!` (empty when refused), and anything else is used as the field's GraphQL type. The
+resolver wraps the handler with what every mutation needs, in order: authentication
+(UNAUTHENTICATED), the token's `write` scope (PERMISSION_DENIED), the per-user rate limit
+(RATE_LIMITED with `until`), then the handler; a `ServiceError` becomes the payload's errors.
 Handlers parse input, check permission and call services; they never write models themselves.
 """
 
@@ -18,22 +21,42 @@ from graphql import GraphQLResolveInfo as Info
 from core.errors import ErrorCode, ServiceError, UserError
 
 from . import ratelimit
+from .errors import errors_field
 
 Handler = Callable[[Info, Any], dict[str, Any]]
 
 
-def refuse(code: ErrorCode, message: Any, field: str | None = None) -> ServiceError:
-    return ServiceError.of(code, message, field)
+def _payload_field(spec: Any) -> tuple[Any, Any]:
+    """The payload field for one `returns` entry, and its value when the mutation is refused."""
+    if isinstance(spec, list):
+        (item,) = spec
+        return graphene.NonNull(graphene.List(graphene.NonNull(item))), []
+    if isinstance(spec, type) and issubclass(spec, graphene.ObjectType):
+        return graphene.Field(spec), None
+    return spec, None
 
 
-def mutation_field(name: str, payload: type[graphene.ObjectType], input_type: type[graphene.InputObjectType],
-                   handler: Handler, *, defaults: dict[str, Any] | None = None,
+def payload_type(name: str, returns: dict[str, Any]) -> tuple[type[graphene.ObjectType], dict[str, Any]]:
+    """`<Name>Payload` with the `returns` fields and `errors`, and the refused values of those fields."""
+    fields: dict[str, Any] = {"errors": errors_field()}
+    refused: dict[str, Any] = {}
+    for field_name, spec in returns.items():
+        fields[field_name], refused[field_name] = _payload_field(spec)
+    type_name = f"{name[0].upper()}{name[1:]}Payload"
+    return type(type_name, (graphene.ObjectType,), fields), refused
+
+
+def mutation_field(name: str, input_type: type[graphene.InputObjectType], handler: Handler, *,
+                   returns: dict[str, Any], defaults: dict[str, Any] | None = None,
                    description: str | None = None) -> graphene.Field:
-    defaults_given = dict(defaults or {})
+    """The root field `name(input: <input_type>!): <Name>Payload!`. `defaults` give a refused call's values
+    of non-null fields (a value, or a function of `info` for what is true now, e.g. an unread count)."""
+    payload, refused_values = payload_type(name, returns)
+    given = {**refused_values, **(defaults or {})}
 
     def resolve(root: Any, info: Info, input: Any) -> graphene.ObjectType:
         def refused(errors: list[UserError]) -> graphene.ObjectType:
-            values = {k: (v(info) if callable(v) else v) for k, v in defaults_given.items()}
+            values = {k: (v(info) if callable(v) else v) for k, v in given.items()}
             return payload(errors=errors, **values)
 
         context = info.context
@@ -50,8 +73,22 @@ def mutation_field(name: str, payload: type[graphene.ObjectType], input_type: ty
             values = handler(info, input)
         except ServiceError as exc:
             return refused(list(exc.errors))
-        plain = {k: v for k, v in defaults_given.items() if k not in values and not callable(v)}
+        plain = {k: v for k, v in given.items() if k not in values and not callable(v)}
         return payload(errors=[], **plain, **values)
 
     return graphene.Field(graphene.NonNull(payload), input=graphene.Argument(graphene.NonNull(input_type)),
                           resolver=resolve, name=name, description=description)
+
+
+def input_fingerprint(data: Any) -> dict[str, Any]:
+    """A mutation's input as plain JSON values without its idempotency key: what the same key must be
+    sent with again (marketplace.services.idempotency compares it)."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in sorted(value.items()) if k != "idempotency_key"}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        return str(getattr(value, "value", value)) if value is not None else None
+
+    return plain(dict(data))  # type: ignore[no-any-return]

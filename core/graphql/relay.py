@@ -149,3 +149,24 @@ class ScopedNode:
         if not str(pk).isdigit():
             return None
         return cls.node_scope(info.context.user).filter(pk=int(pk)).first()
+
+
+def resolve_node(root: Any, info: Any, id: str) -> Any:
+    """The object of a global ID if the viewer may see it; null otherwise (never an error). Any type of
+    the schema that implements Node answers through its own `get_node` (the viewer's scope)."""
+    if not isinstance(id, str) or len(id) > 200:
+        return None
+    try:
+        type_name, pk = from_global_id(id)
+    except Exception:  # noqa: BLE001 - any undecodable ID is simply "not found"
+        return None
+    if not type_name or not pk:
+        return None
+    graphene_type = getattr(info.schema.get_type(type_name), "graphene_type", None)
+    if graphene_type is None or relay.Node not in getattr(graphene_type._meta, "interfaces", ()):
+        return None
+    return graphene_type.get_node(info, pk)
+
+
+def node_field() -> graphene.Field:
+    return graphene.Field(relay.Node, id=graphene.NonNull(graphene.ID), resolver=resolve_node)

@@ -1,45 +1,56 @@
-"""The demo's stages, in order. Each app adds its own stage here explicitly (no plugin magic):
-a stage is `(name, function(ctx, progress), expected rows)`."""
+"""The demo's stages, in order. Each app registers its own stages from its `AppConfig.ready()`
+(`register(DemoStage(...))`), so the marketplace names no app above it; the command runs them by
+`order`: marketplace's geography, units and people first, then what the other apps add.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from booking.demo import load_hours, load_slots_and_bookings
-from booking.models import Booking, OpeningWindow, Slot
+from django.db.models import Model
+
 from marketplace.models import Community, Resource, Subdistrict, User, WorkUnit
-from matching.demo import load_needs
-from matching.models import Need
 
 from . import loader
+from .district import District
 from .loader import DemoContext, Progress
 
-Stage = tuple[str, Callable[[DemoContext, Progress], None], int]
+
+@dataclass(frozen=True)
+class DemoStage:
+    """`load(ctx, progress)` writes the stage; `expected(district)` is the progress bar's total;
+    `counted` are the models whose row counts the command's summary reports, by label."""
+
+    name: str
+    order: int
+    load: Callable[[DemoContext, Progress], None]
+    expected: Callable[[District], int]
+    counted: tuple[tuple[str, type[Model]], ...] = ()
 
 
-def plan(ctx: DemoContext) -> list[Stage]:
-    d = ctx.district
-    stages: list[Stage] = [
-        ("geography", loader.load_geography, len(d.subdistricts) + len(d.communities)),
-        ("units", loader.load_units, len(d.units) + len(d.resources)),
-        ("people", loader.load_people, 2 * len(d.residents) + 10),
-    ]
-    stages.append(("needs", load_needs, len(d.needs)))
-    stages.append(("opening hours", load_hours, len(d.resources)))
-    stages.append(("slots and bookings", load_slots_and_bookings, 60 * len(d.resources)))
-    return stages
+_stages: dict[str, DemoStage] = {}
+
+
+def register(stage: DemoStage) -> None:
+    _stages[stage.name] = stage
+
+
+register(DemoStage("geography", 0, loader.load_geography, lambda d: len(d.subdistricts) + len(d.communities),
+                   (("subdistricts", Subdistrict), ("communities", Community))))
+register(DemoStage("units", 1, loader.load_units, lambda d: len(d.units) + len(d.resources),
+                   (("units", WorkUnit), ("resources", Resource))))
+register(DemoStage("people", 2, loader.load_people, lambda d: 2 * len(d.residents) + 10, (("users", User),)))
+
+
+def stages() -> list[DemoStage]:
+    return sorted(_stages.values(), key=lambda s: s.order)
+
+
+def plan(ctx: DemoContext) -> list[tuple[str, Callable[[DemoContext, Progress], None], int]]:
+    return [(s.name, s.load, s.expected(ctx.district)) for s in stages()]
 
 
 def counts() -> dict[str, int]:
     """What the demo holds, for the command's summary."""
-    return {
-        "subdistricts": Subdistrict.objects.count(),
-        "communities": Community.objects.count(),
-        "units": WorkUnit.objects.count(),
-        "resources": Resource.objects.count(),
-        "users": User.objects.count(),
-        "opening windows": OpeningWindow.objects.count(),
-        "slots": Slot.objects.count(),
-        "bookings": Booking.objects.count(),
-        "needs": Need.objects.count(),
-    }
+    return {label: model._default_manager.count() for s in stages() for label, model in s.counted}

@@ -18,19 +18,19 @@ from graphql import GraphQLResolveInfo as Info
 
 from core.graphql.relay import ScopedNode, connection_from, make_connection
 from core.graphql.scalars import DateTime
-from marketplace.models import AuditEntry, User
+from marketplace import models
 
 ACTION_MAX = 60
 
 
-def audit_entries(viewer: User | None) -> QuerySet[AuditEntry]:
+def audit_entries(viewer: models.User | None) -> QuerySet[models.AuditEntry]:
     """Every entry for district staff; nothing for anyone else."""
     if viewer is None or not viewer.is_district_staff:
-        return AuditEntry.objects.none()
-    return AuditEntry.objects.all()
+        return models.AuditEntry.objects.none()
+    return models.AuditEntry.objects.all()
 
 
-class AuditEntry_(ScopedNode, graphene.ObjectType):
+class AuditEntry(ScopedNode, graphene.ObjectType):
     class Meta:
         name = "AuditEntry"
         interfaces = (relay.Node,)
@@ -48,11 +48,11 @@ class AuditEntry_(ScopedNode, graphene.ObjectType):
     data = graphene.NonNull(graphene.String, description="details as a JSON object")
 
     @staticmethod
-    def resolve_data(root: AuditEntry, info: Info) -> str:
+    def resolve_data(root: models.AuditEntry, info: Info) -> str:
         return json.dumps(root.data or {}, ensure_ascii=False, sort_keys=True, default=str)
 
 
-AuditEntryConnection = make_connection(AuditEntry_)
+AuditEntryConnection = make_connection(AuditEntry)
 
 
 def resolve_audit_log(root: Any, info: Info, action: str | None = None, first: int | None = None,

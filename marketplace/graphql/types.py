@@ -16,17 +16,16 @@ from django.utils import timezone
 from graphene import relay
 from graphql import GraphQLResolveInfo as Info
 
+from core.graphql.enums import BookingMode, ResourceCategory, Role, TargetGroup, WorkUnitKind
 from core.graphql.relay import ScopedNode, make_connection
-from core.graphql.scalars import Date, DateTime, Time
-from marketplace import privacy
-from marketplace.models import Community, Resource, Subdistrict, User, WorkUnit
+from core.graphql.scalars import Date
+from marketplace import models, privacy
 
 from . import permissions
-from core.graphql.enums import BookingMode, ResourceCategory, Role, Sex, TargetGroup, WorkUnitKind
 from .geo import distance_m
 
 
-def viewer_of(info: Info) -> User | None:
+def viewer_of(info: Info) -> models.User | None:
     return info.context.user  # type: ignore[no-any-return]
 
 
@@ -47,7 +46,7 @@ class GeoPointInput(graphene.InputObjectType):
     lon = graphene.NonNull(graphene.Float)
 
 
-class Subdistrict_(ScopedNode, graphene.ObjectType):
+class Subdistrict(ScopedNode, graphene.ObjectType):
     class Meta:
         name = "Subdistrict"
         interfaces = (relay.Node,)
@@ -57,17 +56,17 @@ class Subdistrict_(ScopedNode, graphene.ObjectType):
 
     name = graphene.NonNull(graphene.String)
     centre = graphene.NonNull(GeoPoint)
-    communities = graphene.NonNull(graphene.List(graphene.NonNull(lambda: Community_)))
+    communities = graphene.NonNull(graphene.List(graphene.NonNull(lambda: Community)))
 
     @staticmethod
-    def resolve_centre(root: Subdistrict, info: Info) -> Subdistrict:
+    def resolve_centre(root: models.Subdistrict, info: Info) -> models.Subdistrict:
         return root
 
     @staticmethod
-    def resolve_communities(root: Subdistrict, info: Info) -> list[Community]:
-        def batch(ids: list[int]) -> dict[int, list[Community]]:
-            out: dict[int, list[Community]] = {i: [] for i in ids}
-            for c in Community.objects.filter(subdistrict_id__in=ids).select_related("subdistrict").order_by(
+    def resolve_communities(root: models.Subdistrict, info: Info) -> list[models.Community]:
+        def batch(ids: list[int]) -> dict[int, list[models.Community]]:
+            out: dict[int, list[models.Community]] = {i: [] for i in ids}
+            for c in models.Community.objects.filter(subdistrict_id__in=ids).select_related("subdistrict").order_by(
                     "name", "id"):
                 out[c.subdistrict_id].append(c)
             return out
@@ -76,7 +75,7 @@ class Subdistrict_(ScopedNode, graphene.ObjectType):
         return loader.load(root.pk, info.context.siblings("Subdistrict"))  # type: ignore[no-any-return]
 
 
-class Community_(ScopedNode, graphene.ObjectType):
+class Community(ScopedNode, graphene.ObjectType):
     class Meta:
         name = "Community"
         interfaces = (relay.Node,)
@@ -85,34 +84,15 @@ class Community_(ScopedNode, graphene.ObjectType):
     node_scope = staticmethod(permissions.communities)
 
     name = graphene.NonNull(graphene.String)
-    subdistrict = graphene.NonNull(Subdistrict_)
+    subdistrict = graphene.NonNull(Subdistrict)
     location = graphene.NonNull(GeoPoint)
     population = graphene.Int()
-    served_rate = graphene.Float(from_=graphene.Argument(graphene.NonNull(Date), name="from"),
-                                 to=graphene.NonNull(Date),
-                                 description="served / demand of the community's needs; W of it and S")
 
     @staticmethod
-    def resolve_location(root: Community, info: Info) -> Community:
+    def resolve_location(root: models.Community, info: Info) -> models.Community:
         return root
 
-    @staticmethod
-    def resolve_served_rate(root: Community, info: Info, to: dt.date, **kwargs: Any) -> float | None:
-        if not permissions.may_see_community_figures(viewer_of(info), root.pk):
-            return None
-        from matching.graphql.data import community_served_rate
-
-        return community_served_rate(info, root, kwargs["from_"], to)
-
-
-class ContributionLine(graphene.ObjectType):
-    category = graphene.NonNull(ResourceCategory)
-    bookings = graphene.NonNull(graphene.Int)
-    quantity = graphene.NonNull(graphene.Int)
-    hours = graphene.NonNull(graphene.Float)
-
-
-class WorkUnit_(ScopedNode, graphene.ObjectType):
+class WorkUnit(ScopedNode, graphene.ObjectType):
     class Meta:
         name = "WorkUnit"
         interfaces = (relay.Node,)
@@ -122,23 +102,19 @@ class WorkUnit_(ScopedNode, graphene.ObjectType):
 
     name = graphene.NonNull(graphene.String)
     kind = graphene.NonNull(WorkUnitKind)
-    subdistrict = graphene.NonNull(Subdistrict_)
+    subdistrict = graphene.NonNull(Subdistrict)
     location = graphene.NonNull(GeoPoint)
-    resources = graphene.NonNull(graphene.List(graphene.NonNull(lambda: Resource_)))
-    contribution = graphene.NonNull(graphene.List(graphene.NonNull(ContributionLine)),
-                                    from_=graphene.Argument(graphene.NonNull(Date), name="from"),
-                                    to=graphene.NonNull(Date),
-                                    description="what the unit shared, by category; U of the unit and S")
+    resources = graphene.NonNull(graphene.List(graphene.NonNull(lambda: Resource)))
 
     @staticmethod
-    def resolve_location(root: WorkUnit, info: Info) -> WorkUnit:
+    def resolve_location(root: models.WorkUnit, info: Info) -> models.WorkUnit:
         return root
 
     @staticmethod
-    def resolve_resources(root: WorkUnit, info: Info) -> list[Resource]:
-        def batch(ids: list[int]) -> dict[int, list[Resource]]:
-            out: dict[int, list[Resource]] = {i: [] for i in ids}
-            for r in Resource.objects.listed().filter(unit_id__in=ids).select_related("unit__subdistrict", "hours"):
+    def resolve_resources(root: models.WorkUnit, info: Info) -> list[models.Resource]:
+        def batch(ids: list[int]) -> dict[int, list[models.Resource]]:
+            out: dict[int, list[models.Resource]] = {i: [] for i in ids}
+            for r in models.Resource.objects.listed().filter(unit_id__in=ids).select_related("unit__subdistrict", "hours"):
                 out[r.unit_id].append(r)
             info.context.seen_objects("Resource", [r for rs in out.values() for r in rs])
             return out
@@ -146,35 +122,7 @@ class WorkUnit_(ScopedNode, graphene.ObjectType):
         loader = info.context.loader("unit.resources", batch, default=[])
         return loader.load(root.pk, info.context.siblings("WorkUnit"))  # type: ignore[no-any-return]
 
-    @staticmethod
-    def resolve_contribution(root: WorkUnit, info: Info, to: dt.date, **kwargs: Any) -> list[Any]:
-        if not permissions.may_see_unit_figures(viewer_of(info), root.pk):
-            return []
-        from booking.graphql.data import unit_contribution
-
-        return unit_contribution(info, root, kwargs["from_"], to)
-
-
-class OpeningWindow(graphene.ObjectType):
-    weekdays = graphene.NonNull(graphene.List(graphene.NonNull(graphene.Int)))
-    start_time = graphene.NonNull(Time)
-    end_time = graphene.NonNull(Time)
-    ends_next_day = graphene.NonNull(graphene.Boolean)
-    valid_from = graphene.Field(Date)
-    valid_to = graphene.Field(Date)
-    capacity = graphene.NonNull(graphene.Int)
-    sex = graphene.NonNull(Sex)
-
-
-class UtilisationPoint(graphene.ObjectType):
-    week_start = graphene.NonNull(Date)
-    capacity = graphene.NonNull(graphene.Int)
-    booked = graphene.NonNull(graphene.Int)
-    checked_in = graphene.NonNull(graphene.Int)
-    no_shows = graphene.NonNull(graphene.Int)
-
-
-class Resource_(ScopedNode, graphene.ObjectType):
+class Resource(ScopedNode, graphene.ObjectType):
     class Meta:
         name = "Resource"
         interfaces = (relay.Node,)
@@ -185,8 +133,8 @@ class Resource_(ScopedNode, graphene.ObjectType):
     name = graphene.NonNull(graphene.String)
     category = graphene.NonNull(ResourceCategory)
     description = graphene.NonNull(graphene.String)
-    unit = graphene.NonNull(WorkUnit_)
-    subdistrict = graphene.NonNull(Subdistrict_, description="the unit's subdistrict")
+    unit = graphene.NonNull(WorkUnit)
+    subdistrict = graphene.NonNull(Subdistrict, description="the unit's subdistrict")
     address = graphene.NonNull(graphene.String)
     location = graphene.NonNull(GeoPoint)
     capacity = graphene.NonNull(graphene.Int)
@@ -202,51 +150,21 @@ class Resource_(ScopedNode, graphene.ObjectType):
     max_active_per_resident = graphene.NonNull(graphene.Int)
     distance_m = graphene.NonNull(graphene.Int, from_=graphene.Argument(graphene.NonNull(GeoPointInput),
                                                                         name="from"))
-    opening_hours = graphene.NonNull(graphene.List(graphene.NonNull(OpeningWindow)))
-    slots = graphene.NonNull(graphene.List(graphene.NonNull("booking.graphql.types.Slot")),
-                             from_=graphene.Argument(graphene.NonNull(DateTime), name="from"),
-                             to=graphene.NonNull(DateTime),
-                             description="at most 31 days (INVALID beyond); ordered by start")
-    utilisation = graphene.NonNull(graphene.List(graphene.NonNull(UtilisationPoint)),
-                                   from_=graphene.Argument(graphene.NonNull(Date), name="from"),
-                                   to=graphene.NonNull(Date),
-                                   description="weekly points; U of the unit and S")
 
     @staticmethod
-    def resolve_subdistrict(root: Resource, info: Info) -> Subdistrict:
+    def resolve_subdistrict(root: models.Resource, info: Info) -> models.Subdistrict:
         return root.unit.subdistrict
 
     @staticmethod
-    def resolve_location(root: Resource, info: Info) -> Resource:
+    def resolve_location(root: models.Resource, info: Info) -> models.Resource:
         return root
 
     @staticmethod
-    def resolve_distance_m(root: Resource, info: Info, **kwargs: Any) -> int:
+    def resolve_distance_m(root: models.Resource, info: Info, **kwargs: Any) -> int:
         point = kwargs["from_"]
         return round(distance_m(point.lat, point.lon, root.lat, root.lon))
 
-    @staticmethod
-    def resolve_opening_hours(root: Resource, info: Info) -> list[Any]:
-        from booking.graphql.data import opening_hours
-
-        return opening_hours(info, root)
-
-    @staticmethod
-    def resolve_slots(root: Resource, info: Info, to: dt.datetime, **kwargs: Any) -> list[Any]:
-        from booking.graphql.data import resource_slots
-
-        return resource_slots(info, root, kwargs["from_"], to)
-
-    @staticmethod
-    def resolve_utilisation(root: Resource, info: Info, to: dt.date, **kwargs: Any) -> list[Any]:
-        if not permissions.may_see_unit_figures(viewer_of(info), root.unit_id):
-            return []
-        from booking.graphql.data import resource_utilisation
-
-        return resource_utilisation(info, root, kwargs["from_"], to)
-
-
-class User_(ScopedNode, graphene.ObjectType):
+class User(ScopedNode, graphene.ObjectType):
     class Meta:
         name = "User"
         interfaces = (relay.Node,)
@@ -258,81 +176,72 @@ class User_(ScopedNode, graphene.ObjectType):
     display_name = graphene.NonNull(graphene.String, description="masked (张*明) where the viewer may not "
                                                                  "see the full name")
     roles = graphene.NonNull(graphene.List(graphene.NonNull(Role)))
-    community = graphene.Field(Community_)
-    unit = graphene.Field(WorkUnit_)
+    community = graphene.Field(Community)
+    unit = graphene.Field(WorkUnit)
     residency_verified = graphene.NonNull(graphene.Boolean)
     email = graphene.String()
     phone = graphene.String()
     birth_date = graphene.Field(Date)
     eligible_groups = graphene.NonNull(graphene.List(graphene.NonNull(TargetGroup)))
-    calendar_feed_url = graphene.String(description="the user's own iCalendar feed (secret address); self only")
 
     @staticmethod
-    def _full(root: User, info: Info) -> bool:
+    def _full(root: models.User, info: Info) -> bool:
         return privacy.may_see_personal(viewer_of(info), root)
 
     @staticmethod
-    def resolve_username(root: User, info: Info) -> str:
-        return root.username if User_._full(root, info) else privacy.mask_name(root.username)
+    def resolve_username(root: models.User, info: Info) -> str:
+        return root.username if User._full(root, info) else privacy.mask_name(root.username)
 
     @staticmethod
-    def resolve_display_name(root: User, info: Info) -> str:
+    def resolve_display_name(root: models.User, info: Info) -> str:
         return privacy.display_name_for(viewer_of(info), root)
 
     @staticmethod
-    def resolve_roles(root: User, info: Info) -> list[str]:
+    def resolve_roles(root: models.User, info: Info) -> list[str]:
         return root.roles
 
     @staticmethod
-    def resolve_community(root: User, info: Info) -> Community | None:
+    def resolve_community(root: models.User, info: Info) -> models.Community | None:
         pk = root.community_id
         if pk is None:
             return None
-        loader = info.context.loader("community", lambda ids: Community.objects.select_related(
+        loader = info.context.loader("community", lambda ids: models.Community.objects.select_related(
             "subdistrict").in_bulk(ids))
         return loader.load(pk)  # type: ignore[no-any-return]
 
     @staticmethod
-    def resolve_unit(root: User, info: Info) -> WorkUnit | None:
+    def resolve_unit(root: models.User, info: Info) -> models.WorkUnit | None:
         pk = root.unit_id
         if pk is None:
             return None
-        loader = info.context.loader("unit", lambda ids: WorkUnit.objects.select_related(
+        loader = info.context.loader("unit", lambda ids: models.WorkUnit.objects.select_related(
             "subdistrict").in_bulk(ids))
         return loader.load(pk)  # type: ignore[no-any-return]
 
     @staticmethod
-    def resolve_residency_verified(root: User, info: Info) -> bool:
+    def resolve_residency_verified(root: models.User, info: Info) -> bool:
         return root.residency_verified
 
     @staticmethod
-    def resolve_email(root: User, info: Info) -> str | None:
-        return (root.email or None) if User_._full(root, info) else None
+    def resolve_email(root: models.User, info: Info) -> str | None:
+        return (root.email or None) if User._full(root, info) else None
 
     @staticmethod
-    def resolve_phone(root: User, info: Info) -> str | None:
-        return (root.phone or None) if User_._full(root, info) else None
+    def resolve_phone(root: models.User, info: Info) -> str | None:
+        return (root.phone or None) if User._full(root, info) else None
 
     @staticmethod
-    def resolve_birth_date(root: User, info: Info) -> dt.date | None:
-        return root.birth_date if User_._full(root, info) else None
+    def resolve_birth_date(root: models.User, info: Info) -> dt.date | None:
+        return root.birth_date if User._full(root, info) else None
 
     @staticmethod
-    def resolve_eligible_groups(root: User, info: Info) -> list[str]:
-        if not User_._full(root, info):
+    def resolve_eligible_groups(root: models.User, info: Info) -> list[str]:
+        if not User._full(root, info):
             return []
         return root.eligible_groups(timezone.localdate(info.context.now))
 
-    @staticmethod
-    def resolve_calendar_feed_url(root: User, info: Info) -> str | None:
-        viewer = viewer_of(info)
-        if viewer is None or viewer.pk != root.pk:
-            return None
-        from booking.graphql.data import calendar_feed_url
-
-        return calendar_feed_url(info, root)
 
 
-ResourceConnection = make_connection(Resource_)
-CommunityConnection = make_connection(Community_)
-UserConnection = make_connection(User_)
+ResourceConnection = make_connection(Resource)
+CommunityConnection = make_connection(Community)
+UserConnection = make_connection(User)

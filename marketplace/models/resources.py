@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -70,6 +72,22 @@ class Resource(models.Model):
     @property
     def archived(self) -> bool:
         return self.archived_at is not None
+
+    # The booking window: the one definition of when a slot of this resource may be booked.
+    def booking_opens_at(self, start: dt.datetime) -> dt.datetime:
+        return start - dt.timedelta(days=self.booking_opens_days_before)
+
+    def booking_closes_at(self, start: dt.datetime) -> dt.datetime:
+        """The cutoff: booking and the waitlist close, the kitchen sheet becomes final."""
+        return start - dt.timedelta(minutes=self.booking_closes_minutes_before)
+
+    def booking_open(self, start: dt.datetime, now: dt.datetime) -> bool:
+        """Whether a slot starting at `start` may be booked at `now`: opens <= now < closes."""
+        return self.booking_opens_at(start) <= now < self.booking_closes_at(start)
+
+    def last_bookable_moment(self, now: dt.datetime) -> dt.datetime:
+        """The latest start a booking made now may reach (booking opens this long before)."""
+        return now + dt.timedelta(days=self.booking_opens_days_before)
 
     @property
     def is_exclusive(self) -> bool:

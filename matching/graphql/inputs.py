@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import graphene
 
-from core.graphql.scalars import Date, Time
 from core.graphql.enums import ResourceCategory, TargetGroup, WeekdayPattern
+from core.graphql.scalars import Date, Time
 
 
 class PostNeedInput(graphene.InputObjectType):

@@ -12,11 +12,10 @@ import graphene
 from django.utils.translation import gettext_lazy as _
 from graphql import GraphQLResolveInfo as Info
 
-from core.graphql.errors import errors_field
-from core.graphql.mutations import mutation_field
-from core.graphql.relay import decode_int_id
 from core.errors import ErrorCode, ServiceError
 from core.graphql.enums import value_of
+from core.graphql.mutations import mutation_field
+from core.graphql.relay import decode_int_id
 from marketplace.models import Subdistrict
 
 from . import permissions
@@ -49,15 +48,24 @@ def post(info: Info, data: Any) -> dict[str, Any]:
     from matching.services.needs import NeedFields, post_need
 
     fields = NeedFields(
-        category=value_of(data.category), title=data.title, quantity=data.quantity,
+        category=value_of(data.category),
+        title=data.title,
+        quantity=data.quantity,
         weekday_pattern=value_of(data.weekday_pattern),
         weekdays=list(data.weekdays) if data.get("weekdays") is not None else None,
-        start_time=data.start_time, end_time=data.end_time, ends_next_day=data.get("ends_next_day"),
-        starts_on=data.starts_on, ends_on=data.ends_on, target_group=value_of(data.get("target_group")),
-        max_distance_m=data.get("max_distance_m"), priority=data.get("priority"), source_ref=data.get("source_ref"),
+        start_time=data.start_time,
+        end_time=data.end_time,
+        ends_next_day=data.get("ends_next_day"),
+        starts_on=data.starts_on,
+        ends_on=data.ends_on,
+        target_group=value_of(data.get("target_group")),
+        max_distance_m=data.get("max_distance_m"),
+        priority=data.get("priority"),
+        source_ref=data.get("source_ref"),
     )
-    need = post_need(actor=info.context.user, data=fields, idempotency_key=data.get("idempotency_key"),
-                     now=info.context.now)
+    need = post_need(
+        actor=info.context.user, data=fields, idempotency_key=data.get("idempotency_key"), now=info.context.now
+    )
     return {"need": _fresh(need)}
 
 
@@ -65,9 +73,14 @@ def update(info: Info, data: Any) -> dict[str, Any]:
     from matching.services.needs import NeedChanges, update_need
 
     need = _need(info, data.need_id)
-    changes = NeedChanges(title=data.get("title"), quantity=data.get("quantity"), starts_on=data.get("starts_on"),
-                          ends_on=data.get("ends_on"), max_distance_m=data.get("max_distance_m"),
-                          priority=data.get("priority"))
+    changes = NeedChanges(
+        title=data.get("title"),
+        quantity=data.get("quantity"),
+        starts_on=data.get("starts_on"),
+        ends_on=data.get("ends_on"),
+        max_distance_m=data.get("max_distance_m"),
+        priority=data.get("priority"),
+    )
     need = update_need(actor=info.context.user, need=need, changes=changes, now=info.context.now)
     return {"need": _fresh(need)}
 
@@ -75,8 +88,7 @@ def update(info: Info, data: Any) -> dict[str, Any]:
 def close(info: Info, data: Any) -> dict[str, Any]:
     from matching.services.needs import close_need
 
-    need = close_need(actor=info.context.user, need=_need(info, data.need_id), reason=data.reason,
-                      now=info.context.now)
+    need = close_need(actor=info.context.user, need=_need(info, data.need_id), reason=data.reason, now=info.context.now)
     return {"need": _fresh(need)}
 
 
@@ -98,8 +110,13 @@ def run(info: Info, data: Any) -> dict[str, Any]:
             raise ServiceError.of(ErrorCode.NOT_FOUND, _("There is no such subdistrict."), "subdistrict")
     horizon = data.get("horizon_days")
     kwargs: dict[str, Any] = {} if horizon is None else {"horizon_days": horizon}
-    match_run = start_match_run(actor=info.context.user, subdistrict=subdistrict,
-                                idempotency_key=data.get("idempotency_key"), now=info.context.now, **kwargs)
+    match_run = start_match_run(
+        actor=info.context.user,
+        subdistrict=subdistrict,
+        idempotency_key=data.get("idempotency_key"),
+        now=info.context.now,
+        **kwargs,
+    )
     return {"match_run": match_run}
 
 
@@ -110,48 +127,29 @@ def respond(info: Info, data: Any) -> dict[str, Any]:
     allocation = permissions.allocations(info.context.user).filter(pk=pk).first() if pk is not None else None
     if allocation is None:
         raise ServiceError.of(ErrorCode.NOT_FOUND, _("There is no such allocation."), "allocationId")
-    allocation = respond_to_allocation(actor=info.context.user, allocation=allocation, accept=data.accept,
-                                       reason=data.get("reason"), idempotency_key=data.get("idempotency_key"),
-                                       now=info.context.now)
+    allocation = respond_to_allocation(
+        actor=info.context.user,
+        allocation=allocation,
+        accept=data.accept,
+        reason=data.get("reason"),
+        idempotency_key=data.get("idempotency_key"),
+        now=info.context.now,
+    )
     return {"allocation": allocation}
 
 
-class PostNeedPayload(graphene.ObjectType):
-    need = graphene.Field(Need)
-    errors = errors_field()
-
-
-class UpdateNeedPayload(graphene.ObjectType):
-    need = graphene.Field(Need)
-    errors = errors_field()
-
-
-class CloseNeedPayload(graphene.ObjectType):
-    need = graphene.Field(Need)
-    errors = errors_field()
-
-
-class SupportNeedPayload(graphene.ObjectType):
-    need = graphene.Field(Need)
-    errors = errors_field()
-
-
-class RunMatchingPayload(graphene.ObjectType):
-    match_run = graphene.Field(MatchRun)
-    errors = errors_field()
-
-
-class RespondToAllocationPayload(graphene.ObjectType):
-    allocation = graphene.Field(Allocation)
-    errors = errors_field()
-
-
 class MatchingMutation(graphene.ObjectType):
-    post_need = mutation_field("postNeed", PostNeedPayload, PostNeedInput, post)
-    update_need = mutation_field("updateNeed", UpdateNeedPayload, UpdateNeedInput, update)
-    close_need = mutation_field("closeNeed", CloseNeedPayload, CloseNeedInput, close)
-    support_need = mutation_field("supportNeed", SupportNeedPayload, SupportNeedInput, support)
-    run_matching = mutation_field("runMatching", RunMatchingPayload, RunMatchingInput, run,
-                                  description="CONFLICT (with that run) while an overlapping run is queued or running")
-    respond_to_allocation = mutation_field("respondToAllocation", RespondToAllocationPayload,
-                                           RespondToAllocationInput, respond)
+    post_need = mutation_field("postNeed", PostNeedInput, post, returns={"need": Need})
+    update_need = mutation_field("updateNeed", UpdateNeedInput, update, returns={"need": Need})
+    close_need = mutation_field("closeNeed", CloseNeedInput, close, returns={"need": Need})
+    support_need = mutation_field("supportNeed", SupportNeedInput, support, returns={"need": Need})
+    run_matching = mutation_field(
+        "runMatching",
+        RunMatchingInput,
+        run,
+        returns={"match_run": MatchRun},
+        description="CONFLICT (with that run) while an overlapping run is queued or running",
+    )
+    respond_to_allocation = mutation_field(
+        "respondToAllocation", RespondToAllocationInput, respond, returns={"allocation": Allocation}
+    )

@@ -8,9 +8,9 @@ from typing import Any
 import graphene
 from graphql import GraphQLResolveInfo as Info
 
+from core.graphql.enums import AllocationStatus, MatchRunStatus, NeedStatus, ResourceCategory, value_of
 from core.graphql.relay import connection_from, decode_int_id
 from core.graphql.scalars import Date
-from core.graphql.enums import AllocationStatus, MatchRunStatus, NeedStatus, ResourceCategory, value_of
 from marketplace.graphql.types import viewer_of
 
 from . import permissions

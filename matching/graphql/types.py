@@ -13,8 +13,6 @@ import graphene
 from graphene import relay
 from graphql import GraphQLResolveInfo as Info
 
-from core.graphql.relay import ScopedNode, connection_from, make_connection
-from core.graphql.scalars import Date, DateTime, Time
 from core.graphql.enums import (
     AllocationStatus,
     MatchRunStatus,
@@ -24,7 +22,9 @@ from core.graphql.enums import (
     UnservedReasonCode,
     WeekdayPattern,
 )
-from marketplace.graphql.types import Community_, GeoPoint, Resource_, Subdistrict_, viewer_of
+from core.graphql.relay import ScopedNode, connection_from, make_connection
+from core.graphql.scalars import Date, DateTime, Time
+from marketplace.graphql.types import Community, GeoPoint, Resource, Subdistrict, viewer_of
 
 from . import permissions
 
@@ -49,7 +49,7 @@ class Need(ScopedNode, graphene.ObjectType):
     node_model = "matching.Need"
     node_scope = staticmethod(permissions.needs)
 
-    community = graphene.NonNull(Community_)
+    community = graphene.NonNull(Community)
     category = graphene.NonNull(ResourceCategory)
     title = graphene.NonNull(graphene.String)
     quantity = graphene.NonNull(graphene.Int)
@@ -129,7 +129,7 @@ class MatchRun(ScopedNode, graphene.ObjectType):
 
     status = graphene.NonNull(MatchRunStatus)
     progress = graphene.NonNull(graphene.Float)
-    scope = graphene.Field(Subdistrict_)
+    scope = graphene.Field(Subdistrict)
     created_at = graphene.NonNull(DateTime)
     started_at = graphene.Field(DateTime)
     finished_at = graphene.Field(DateTime)
@@ -174,8 +174,8 @@ class Allocation(ScopedNode, graphene.ObjectType):
     node_scope = staticmethod(permissions.allocations)
 
     need = graphene.NonNull(Need)
-    community = graphene.NonNull(Community_)
-    resource = graphene.NonNull(Resource_)
+    community = graphene.NonNull(Community)
+    resource = graphene.NonNull(Resource)
     match_run = graphene.NonNull(MatchRun)
     quantity = graphene.NonNull(graphene.Int)
     distance_m = graphene.NonNull(graphene.Int)
@@ -210,7 +210,7 @@ class Allocation(ScopedNode, graphene.ObjectType):
 
 
 class SubdistrictStats(graphene.ObjectType):
-    subdistrict = graphene.NonNull(Subdistrict_)
+    subdistrict = graphene.NonNull(Subdistrict)
     served_rate = graphene.NonNull(graphene.Float)
     utilisation = graphene.NonNull(graphene.Float)
     bookings = graphene.NonNull(graphene.Int)

@@ -11,9 +11,9 @@ from django.utils import timezone
 from booking.models import Booking, BookingStatus, Slot
 from booking.notifications.models import Notification
 from booking.services.lifecycle import cancel_booking
-from marketplace.models import AuditEntry, Membership, User
 from booking.services.personal_data import anonymise_expired_bookings, anonymised_code
 from booking.tasks import anonymise_personal_data_task
+from marketplace.models import AuditEntry, Membership, User
 from marketplace.services.personal_data import delete_my_data, export_my_data
 from marketplace.services.tokens import issue_token
 from tests.booking.conftest import NOW, book, lunch_windows, person, with_hours

@@ -13,8 +13,8 @@ from graphql_relay import to_global_id
 from booking.models import Booking
 from booking.services.availability import set_opening_hours
 from booking.services.bookings import BookingRequest, book_slot
-from core.clock import at, local_date
 from booking.services.hours import WindowSpec
+from core.clock import at, local_date
 from marketplace.services.tokens import issue_token
 from tests.factories import CommunityFactory, ResourceFactory, WorkUnitFactory, resident
 

@@ -8,7 +8,6 @@ import logging
 import time
 
 import pytest
-from django.core.cache import cache
 from django.db import transaction
 
 from booking.notifications import publish, tasks

@@ -21,11 +21,12 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.graphql.errors import coded_error
 from core.errors import ErrorCode
+from core.graphql.errors import coded_error
+from marketplace.graphql.geo import bounding_box, distance_expression
 from marketplace.models import Resource, User
 
-from .geo import bounding_box, distance_expression
+from ..models import QuotaSlot, Slot
 
 RADIUS_MAX_M = 100_000
 SEARCH_MAX = 100
@@ -76,8 +77,6 @@ def validate_search(params: ResourceSearch) -> None:
 
 
 def _free_slots(viewer: User | None, params: ResourceSearch, now: dt.datetime) -> QuerySet[Any]:
-    from booking.models import QuotaSlot, Slot
-
     assert params.available_from is not None and params.available_to is not None
     start = max(params.available_from, now)
     slots = Slot.objects.filter(resource_id=OuterRef("pk"), start__gte=start, start__lt=params.available_to,
