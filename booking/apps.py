@@ -7,12 +7,4 @@ class BookingConfig(AppConfig):
     verbose_name = _("Booking")
 
     def ready(self) -> None:
-        from marketplace.demo import stages  # models are ready only now
-        from marketplace.services import personal_data
-
-        from . import demo
-        from .services.personal_data import HOLDER
-
-        personal_data.register(HOLDER)
-        for stage in demo.STAGES:
-            stages.register(stage)
+        from . import registrations  # noqa: F401 - models are ready only now; registers with the marketplace

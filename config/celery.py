@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from celery import Celery, Task
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 logger = logging.getLogger(__name__)
@@ -29,8 +30,7 @@ class BoundedTask(Task):  # type: ignore[misc]
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         request = self.request
         if request.id and not request.is_eager and not request.called_directly:
-            from django.conf import settings
-
+            # the Celery app is built before Django's apps are ready: models only at run time
             from marketplace.services.task_deliveries import DEFAULT_MAX_DELIVERIES, count_delivery
 
             limit = getattr(settings, "CELERY_MAX_DELIVERIES", DEFAULT_MAX_DELIVERIES)
@@ -46,8 +46,6 @@ app = Celery("config", task_cls=BoundedTask)
 
 
 def _configure(app: Celery) -> None:
-    from django.conf import settings
-
     broker = settings.CELERY_BROKER_URL
     options: dict[str, object] = {}
     if broker.startswith("filesystem://"):

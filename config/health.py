@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 
+from config.celery import app
+
 
 def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
@@ -15,8 +17,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def _broker_state() -> str:
     if not settings.CELERY_BROKER_URL:
         return "eager"
-    from config.celery import app
-
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=1)

@@ -3,7 +3,6 @@ apps above the marketplace extend its types (`graphql/extensions.py`, imported h
 
 import graphene
 
-import booking.graphql.extensions
 import matching.graphql.extensions  # noqa: F401 - registers the type extensions before the schema is built
 from booking.graphql.mutations import BookingMutation
 from booking.graphql.queries import BookingQuery

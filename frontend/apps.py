@@ -8,6 +8,6 @@ class FrontendConfig(AppConfig):
     verbose_name = _("Web app")
 
     def ready(self) -> None:
-        from .checks import check_documents
+        from .checks import check_documents  # reaches the schema, which imports models: only once ready
 
         checks.register(check_documents)

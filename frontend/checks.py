@@ -6,9 +6,9 @@ from typing import Any
 
 from django.core.checks import CheckMessage, Error
 
+from frontend.operations import validation_errors
+
 
 def check_documents(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    from frontend.operations import validation_errors
-
     return [Error(problem, hint="Fix the document in frontend/graphql/ to match the schema.", id="frontend.E001")
             for problem in validation_errors()]

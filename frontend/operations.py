@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 from graphql import (
@@ -34,6 +35,8 @@ from graphql import (
     validate,
     visit,
 )
+
+from core.graphql import execute_operation
 
 DOCUMENTS_DIR = Path(__file__).resolve().parent / "graphql"
 
@@ -56,8 +59,6 @@ class OperationError(Exception):
 
 
 def _graphql_schema() -> GraphQLSchema:
-    from django.conf import settings
-
     dotted = str(settings.GRAPHENE["SCHEMA"])
     module_name, _, attr = dotted.rpartition(".")
     schema = getattr(importlib.import_module(module_name), attr)
@@ -136,8 +137,6 @@ def operations() -> dict[str, Operation]:
 
 
 def _execute(request: HttpRequest, source: str, variables: Mapping[str, Any], name: str) -> Any:
-    from core.graphql import execute_operation
-
     return execute_operation(request, source, dict(variables), operation_name=name)
 
 

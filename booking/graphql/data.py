@@ -15,6 +15,13 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.urls import NoReverseMatch
 from django.utils.translation import gettext_lazy as _
 
+from booking.graphql.stats import contribution, utilisation_points
+from booking.models import OpeningWindow, QuotaRule, Slot
+from booking.services import quota as quota_service
+from booking.services.calendar import booking_calendar_url as url_of
+from booking.services.calendar import feed_url
+from booking.services.slots import SlotView, occurrences, slot_capacity, slot_key, specs_of, view_of
+from core.clock import local_date
 from core.errors import ErrorCode
 from core.graphql.errors import coded_error
 from marketplace.models import BookingMode, Resource, User, WorkUnit
@@ -29,8 +36,6 @@ def check_period(start: dt.datetime, end: dt.datetime, longest: dt.timedelta = S
 
 def _windows(info: Any, resource: Resource) -> list[Any]:
     """The resource's OpeningWindow rows, one query for every resource seen in the request."""
-    from booking.models import OpeningWindow
-
     def batch(ids: list[int]) -> dict[int, list[Any]]:
         out: dict[int, list[Any]] = defaultdict(list)
         for w in OpeningWindow.objects.filter(resource_id__in=ids).order_by("resource_id", "position", "id"):
@@ -65,11 +70,6 @@ def resource_slots(info: Any, resource: Resource, start: dt.datetime, end: dt.da
     resource's stored horizon virtual ones computed from its windows with its quota rules' amounts as
     `held` — the same result as booking.services.slots.slots_between (a test holds them equal), but
     batched over every resource of the page and reusing its rows, windows and horizon."""
-    from booking.models import QuotaRule, Slot
-    from booking.services import quota as quota_service
-    from booking.services.slots import SlotView, occurrences, slot_capacity, slot_key, specs_of, view_of
-    from core.clock import local_date
-
     check_period(start, end)
     known: dict[int, Resource] = info.context.objects.setdefault("Resource", {})
     known.setdefault(resource.pk, resource)
@@ -117,8 +117,6 @@ def resource_slots(info: Any, resource: Resource, start: dt.datetime, end: dt.da
 
 
 def calendar_feed_url(info: Any, user: User) -> str | None:
-    from booking.services.calendar import feed_url
-
     try:
         path = feed_url(user)
     except NoReverseMatch:
@@ -127,8 +125,6 @@ def calendar_feed_url(info: Any, user: User) -> str | None:
 
 
 def booking_calendar_url(info: Any, booking: Any) -> str | None:
-    from booking.services.calendar import booking_calendar_url as url_of
-
     try:
         path = url_of(booking)
     except NoReverseMatch:
@@ -137,12 +133,8 @@ def booking_calendar_url(info: Any, booking: Any) -> str | None:
 
 
 def unit_contribution(info: Any, unit: WorkUnit, first_day: dt.date, last_day: dt.date) -> list[Any]:
-    from booking.graphql.stats import contribution
-
     return contribution(info, unit, first_day, last_day)
 
 
 def resource_utilisation(info: Any, resource: Resource, first_day: dt.date, last_day: dt.date) -> list[Any]:
-    from booking.graphql.stats import utilisation_points
-
     return utilisation_points(info, resource, first_day, last_day)

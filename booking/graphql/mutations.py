@@ -13,6 +13,10 @@ import graphene
 from django.utils.translation import gettext_lazy as _
 from graphql import GraphQLResolveInfo as Info
 
+from booking.notifications.services import mark_read, unread_count
+from booking.services.availability import close_slots
+from booking.services.bookings import BookingRequest, book_slot
+from booking.services.lifecycle import cancel_booking, check_in, clear_no_show, decide_booking
 from core.errors import ErrorCode, ErrorCollector, ServiceError
 from core.graphql.mutations import mutation_field
 from core.graphql.relay import decode_int_id
@@ -52,8 +56,6 @@ def _booking(info: Info, global_id: str) -> Any:
 
 
 def close(info: Info, data: Any) -> dict[str, Any]:
-    from booking.services.availability import close_slots
-
     resource = _resource(info, data.resource_id)
     closed, cancelled = close_slots(
         actor=info.context.user,
@@ -89,8 +91,6 @@ def _residents(info: Info, ids: list[str] | None) -> list[User] | None:
 
 
 def book(info: Info, data: Any) -> dict[str, Any]:
-    from booking.services.bookings import BookingRequest, book_slot
-
     resource = _resource(info, data.resource_id)
     weekdays = data.get("weekdays")
     request = BookingRequest(
@@ -116,8 +116,6 @@ def book(info: Info, data: Any) -> dict[str, Any]:
 
 
 def cancel(info: Info, data: Any) -> dict[str, Any]:
-    from booking.services.lifecycle import cancel_booking
-
     booking = _booking(info, data.booking_id)
     booking = cancel_booking(
         actor=info.context.user,
@@ -130,8 +128,6 @@ def cancel(info: Info, data: Any) -> dict[str, Any]:
 
 
 def decide(info: Info, data: Any) -> dict[str, Any]:
-    from booking.services.lifecycle import decide_booking
-
     booking = _booking(info, data.booking_id)
     booking = decide_booking(
         actor=info.context.user,
@@ -145,15 +141,11 @@ def decide(info: Info, data: Any) -> dict[str, Any]:
 
 def clear_no_show_handler(info: Info, data: Any) -> dict[str, Any]:
     """U of the resource's unit: the no-show no longer counts (booking.services.lifecycle.clear_no_show)."""
-    from booking.services.lifecycle import clear_no_show
-
     booking = _booking(info, data.booking_id)
     return {"booking": clear_no_show(actor=info.context.user, booking=booking, now=info.context.now)}
 
 
 def check_in_handler(info: Info, data: Any) -> dict[str, Any]:
-    from booking.services.lifecycle import check_in
-
     resource = _resource(info, data.resource_id) if data.get("resource_id") is not None else None
     code = (data.code or "").strip()
     if not code.isdigit() or len(code) != 6:
@@ -163,8 +155,6 @@ def check_in_handler(info: Info, data: Any) -> dict[str, Any]:
 
 
 def mark_read_handler(info: Info, data: Any) -> dict[str, Any]:
-    from booking.notifications.services import mark_read
-
     ids = data.get("ids")
     pks: list[int] | None = None
     if ids is not None:
@@ -179,8 +169,6 @@ def mark_read_handler(info: Info, data: Any) -> dict[str, Any]:
 
 def _unread_now(info: Info) -> int:
     """unreadCount of a refused call: what is still unread (0 for anonymous)."""
-    from booking.notifications.services import unread_count
-
     user = info.context.user
     return unread_count(user) if user is not None else 0
 

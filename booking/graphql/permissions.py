@@ -6,14 +6,14 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from booking.models import Booking
+from booking.notifications.models import Notification
 from marketplace.models import Role, User
 
 
 def bookings(viewer: User | None) -> QuerySet[Any]:
     """The owner's own; those a worker made or of the worker's residents; the unit's for its admins and
     staff; all for district staff."""
-    from booking.models import Booking
-
     qs = (Booking.objects.select_related("resource__unit__subdistrict", "user", "booked_by", "standing")
           .prefetch_related("user__memberships"))
     if viewer is None:
@@ -48,8 +48,6 @@ def may_see_code(viewer: User | None, booking: Any) -> bool:
 
 
 def notifications(viewer: User | None) -> QuerySet[Any]:
-    from booking.notifications.models import Notification
-
     if viewer is None:
         return Notification.objects.none()
     return Notification.objects.filter(user_id=viewer.pk)

@@ -10,6 +10,7 @@ import graphene
 from django.db.models import Q
 from graphql import GraphQLResolveInfo as Info
 
+from booking.services.kitchen import kitchen_sheet
 from core.errors import ServiceError
 from core.graphql.enums import BookingStatus, ResourceCategory, TargetGroup, value_of
 from core.graphql.relay import connection_from, decode_int_id
@@ -107,8 +108,6 @@ class BookingQuery(graphene.ObjectType):
 
     @staticmethod
     def resolve_kitchen_sheet(root: Any, info: Info, resource: str, date: dt.date) -> list[Any]:
-        from booking.services.kitchen import kitchen_sheet
-
         viewer = viewer_of(info)
         pk = decode_int_id(resource, "Resource")
         if viewer is None or pk is None:

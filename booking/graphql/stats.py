@@ -19,6 +19,10 @@ from typing import Any
 from django.db.models import Count, Sum
 from django.utils.translation import gettext_lazy as _
 
+from booking.models import Booking, Slot
+from booking.services.hours import window_opens_on
+from booking.services.slots import windows_by_resource
+from core.clock import at, local_date
 from core.errors import ErrorCode
 from core.graphql.errors import coded_error
 from marketplace.models import BookingMode, Resource, WorkUnit
@@ -70,11 +74,6 @@ def _days(first_day: dt.date, last_day: dt.date) -> list[dt.date]:
 def figures(resources: Iterable[Resource], first_day: dt.date, last_day: dt.date, *, weekly: bool = False
             ) -> dict[tuple[int, dt.date | None], Figures]:
     """{(resource id, week start or None): Figures} for the local days [first_day, last_day]."""
-    from booking.models import Booking, Slot
-    from booking.services.hours import window_opens_on
-    from booking.services.slots import windows_by_resource
-    from core.clock import at, local_date
-
     by_id = {r.pk: r for r in resources}
     out: dict[tuple[int, dt.date | None], Figures] = defaultdict(Figures)
     if not by_id:

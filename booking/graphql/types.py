@@ -15,6 +15,12 @@ from django.utils.translation import gettext
 from graphene import relay
 from graphql import GraphQLResolveInfo as Info
 
+from booking.models import Booking as BookingRow
+from booking.models import StandingBooking as StandingBookingRow
+from booking.notifications.rendering import render
+from booking.services.quota import quota_remaining_for
+from booking.services.slots import SlotView, slot_view
+from core.errors import ServiceError
 from core.graphql.enums import BookingStatus, NotificationKind, Sex
 from core.graphql.relay import ScopedNode, global_id, make_connection
 from core.graphql.scalars import Date, DateTime, Time
@@ -22,6 +28,7 @@ from marketplace import models, privacy
 from marketplace.graphql.types import Resource, User, viewer_of
 
 from . import permissions
+from .data import booking_calendar_url
 
 
 def _resource(info: Info, resource_id: int) -> models.Resource | None:
@@ -38,8 +45,6 @@ def _viewer_quota(info: Info, slot: Any) -> int:
     community_id = viewer.home_community_id if viewer is not None else None
     if community_id is None or slot.pk is None:
         return 0
-    from booking.services.quota import quota_remaining_for
-
     def batch(ids: list[int]) -> dict[int, int]:
         return quota_remaining_for(ids, community_id)
 
@@ -64,15 +69,10 @@ class Slot(graphene.ObjectType):
 
     @classmethod
     def is_type_of(cls, root: Any, info: Info) -> bool:
-        from booking.services.slots import SlotView
-
         return isinstance(root, SlotView)
 
     @classmethod
     def get_node(cls, info: Info, key: str) -> Any:
-        from booking.services.slots import slot_view
-        from core.errors import ServiceError
-
         try:
             view = slot_view(key)
         except ServiceError:
@@ -123,20 +123,18 @@ class StandingBooking(graphene.ObjectType):
 
     @classmethod
     def is_type_of(cls, root: Any, info: Info) -> bool:
-        from booking.models import StandingBooking as Model
-
-        return isinstance(root, Model)
+        return isinstance(root, StandingBookingRow)
 
     @classmethod
     def get_node(cls, info: Info, pk: str) -> Any:
-        from booking.models import StandingBooking as Model
-
         viewer = viewer_of(info)
         if viewer is None or not pk.isdigit():
             return None
         visible = permissions.bookings(viewer).filter(standing_id=int(pk)).exists()
-        own = Model.objects.filter(pk=int(pk), user_id=viewer.pk).exists()
-        return Model.objects.select_related("resource").filter(pk=int(pk)).first() if (visible or own) else None
+        own = StandingBookingRow.objects.filter(pk=int(pk), user_id=viewer.pk).exists()
+        if not (visible or own):
+            return None
+        return StandingBookingRow.objects.select_related("resource").filter(pk=int(pk)).first()
 
 
 class Booking(ScopedNode, graphene.ObjectType):
@@ -174,12 +172,10 @@ class Booking(ScopedNode, graphene.ObjectType):
     def resolve_waitlist_position(root: Any, info: Info) -> int | None:
         if root.status != "WAITLISTED":
             return None
-        from booking.models import Booking as Model
-
         def batch(slot_ids: list[int]) -> dict[int, dict[int, int]]:
             """Places on the waitlists of these slots (first in, first out), one query."""
             out: dict[int, dict[int, int]] = {i: {} for i in slot_ids}
-            rows = (Model.objects.filter(slot_id__in=slot_ids, status="WAITLISTED")
+            rows = (BookingRow.objects.filter(slot_id__in=slot_ids, status="WAITLISTED")
                     .order_by("slot_id", "created_at", "id").values_list("slot_id", "id"))
             for slot_id, booking_id in rows:
                 out[slot_id][booking_id] = len(out[slot_id]) + 1
@@ -213,8 +209,6 @@ class Booking(ScopedNode, graphene.ObjectType):
     def resolve_calendar_url(root: Any, info: Info) -> str | None:
         if not permissions.may_see_code(viewer_of(info), root):
             return None
-        from .data import booking_calendar_url
-
         return booking_calendar_url(info, root)
 
 
@@ -241,8 +235,6 @@ class Notification(ScopedNode, graphene.ObjectType):
 
     @staticmethod
     def _rendered(root: Any) -> tuple[str, str]:
-        from booking.notifications.rendering import render
-
         return render(root)
 
     @staticmethod

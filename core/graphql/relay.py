@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import graphene
+from django.apps import apps
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from graphene import relay
@@ -140,8 +141,6 @@ class ScopedNode:
 
     @classmethod
     def is_type_of(cls, root: Any, info: Any) -> bool:
-        from django.apps import apps
-
         return isinstance(root, apps.get_model(cls.node_model))
 
     @classmethod

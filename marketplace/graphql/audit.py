@@ -19,6 +19,7 @@ from graphql import GraphQLResolveInfo as Info
 from core.graphql.relay import ScopedNode, connection_from, make_connection
 from core.graphql.scalars import DateTime
 from marketplace import models
+from marketplace.services.personal_data import export_my_data
 
 ACTION_MAX = 60
 
@@ -70,8 +71,6 @@ def resolve_audit_log(root: Any, info: Info, action: str | None = None, first: i
 
 def resolve_my_data(root: Any, info: Info) -> str | None:
     """Everything stored about the viewer, as one JSON document (PIPL download)."""
-    from marketplace.services.personal_data import export_my_data
-
     viewer = info.context.user
     if viewer is None:
         return None

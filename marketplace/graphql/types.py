@@ -114,7 +114,8 @@ class WorkUnit(ScopedNode, graphene.ObjectType):
     def resolve_resources(root: models.WorkUnit, info: Info) -> list[models.Resource]:
         def batch(ids: list[int]) -> dict[int, list[models.Resource]]:
             out: dict[int, list[models.Resource]] = {i: [] for i in ids}
-            for r in models.Resource.objects.listed().filter(unit_id__in=ids).select_related("unit__subdistrict", "hours"):
+            listed = models.Resource.objects.listed().filter(unit_id__in=ids)
+            for r in listed.select_related("unit__subdistrict", "hours"):
                 out[r.unit_id].append(r)
             info.context.seen_objects("Resource", [r for rs in out.values() for r in rs])
             return out

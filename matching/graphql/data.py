@@ -8,13 +8,13 @@ from collections import defaultdict
 from typing import Any
 
 from marketplace.models import Community
+from matching.graphql.stats import served_rate_of_community
+from matching.models import NeedSupport, UnservedReason
 
 from . import permissions
 
 
 def community_served_rate(info: Any, community: Community, first_day: dt.date, last_day: dt.date) -> float | None:
-    from matching.graphql.stats import served_rate_of_community
-
     return served_rate_of_community(info, community, first_day, last_day)
 
 
@@ -34,8 +34,6 @@ def need_served(info: Any, need: Any) -> int:
 
 
 def need_supporters(info: Any, need: Any) -> tuple[int, bool]:
-    from matching.models import NeedSupport
-
     viewer = info.context.user
 
     def batch(ids: list[int]) -> dict[int, bool]:
@@ -49,8 +47,6 @@ def need_supporters(info: Any, need: Any) -> tuple[int, bool]:
 
 
 def need_unserved_reasons(info: Any, need: Any) -> list[dict[str, Any]]:
-    from matching.models import UnservedReason
-
     def batch(ids: list[int]) -> dict[int, list[dict[str, Any]]]:
         out: dict[int, list[dict[str, Any]]] = defaultdict(list)
         rows = UnservedReason.objects.filter(need_id__in=ids).order_by("need_id", "-match_run_id", "id")

@@ -17,6 +17,10 @@ from core.graphql.enums import value_of
 from core.graphql.mutations import mutation_field
 from core.graphql.relay import decode_int_id
 from marketplace.models import Subdistrict
+from matching.models import Need as Model
+from matching.services.allocations import respond_to_allocation
+from matching.services.needs import NeedChanges, NeedFields, close_need, post_need, support_need, update_need
+from matching.services.runs import start_match_run
 
 from . import permissions
 from .inputs import (
@@ -39,14 +43,10 @@ def _need(info: Info, global_id: str) -> Any:
 
 
 def _fresh(need: Any) -> Any:
-    from matching.models import Need as Model
-
     return Model.objects.with_served().select_related("community__subdistrict").get(pk=need.pk)
 
 
 def post(info: Info, data: Any) -> dict[str, Any]:
-    from matching.services.needs import NeedFields, post_need
-
     fields = NeedFields(
         category=value_of(data.category),
         title=data.title,
@@ -70,8 +70,6 @@ def post(info: Info, data: Any) -> dict[str, Any]:
 
 
 def update(info: Info, data: Any) -> dict[str, Any]:
-    from matching.services.needs import NeedChanges, update_need
-
     need = _need(info, data.need_id)
     changes = NeedChanges(
         title=data.get("title"),
@@ -86,22 +84,16 @@ def update(info: Info, data: Any) -> dict[str, Any]:
 
 
 def close(info: Info, data: Any) -> dict[str, Any]:
-    from matching.services.needs import close_need
-
     need = close_need(actor=info.context.user, need=_need(info, data.need_id), reason=data.reason, now=info.context.now)
     return {"need": _fresh(need)}
 
 
 def support(info: Info, data: Any) -> dict[str, Any]:
-    from matching.services.needs import support_need
-
     need = support_need(actor=info.context.user, need=_need(info, data.need_id), support=data.support)
     return {"need": _fresh(need)}
 
 
 def run(info: Info, data: Any) -> dict[str, Any]:
-    from matching.services.runs import start_match_run
-
     subdistrict = None
     if data.get("subdistrict") is not None:
         pk = decode_int_id(data.subdistrict, "Subdistrict")
@@ -121,8 +113,6 @@ def run(info: Info, data: Any) -> dict[str, Any]:
 
 
 def respond(info: Info, data: Any) -> dict[str, Any]:
-    from matching.services.allocations import respond_to_allocation
-
     pk = decode_int_id(data.allocation_id, "Allocation")
     allocation = permissions.allocations(info.context.user).filter(pk=pk).first() if pk is not None else None
     if allocation is None:

@@ -11,24 +11,19 @@ from __future__ import annotations
 from typing import Any
 
 from marketplace.models import User
+from matching.models import Allocation, MatchRun, Need
 
 
 def needs(viewer: User | None) -> Any:
-    from matching.models import Need
-
     return Need.objects.visible_to(viewer).with_served().select_related("community__subdistrict")
 
 
 def allocations(viewer: User | None) -> Any:
-    from matching.models import Allocation
-
     return Allocation.objects.visible_to(viewer).select_related(
         "community__subdistrict", "resource__unit__subdistrict", "match_run")
 
 
 def match_runs(viewer: User | None) -> Any:
-    from matching.models import MatchRun
-
     if viewer is None or not viewer.is_district_staff:
         return MatchRun.objects.none()
     return MatchRun.objects.select_related("scope")

@@ -14,6 +14,7 @@ from core.graphql.scalars import Date
 from marketplace.graphql.types import viewer_of
 
 from . import permissions
+from .stats import district_map, district_stats
 from .types import AllocationConnection, DistrictMap, DistrictStats, MatchRunConnection, NeedConnection
 
 
@@ -80,8 +81,6 @@ class MatchingQuery(graphene.ObjectType):
         viewer = viewer_of(info)
         if viewer is None or not viewer.is_district_staff:
             return None
-        from .stats import district_stats
-
         return district_stats(info, kwargs["from_"], to)
 
     @staticmethod
@@ -89,6 +88,4 @@ class MatchingQuery(graphene.ObjectType):
         viewer = viewer_of(info)
         if viewer is None or not viewer.is_district_staff:
             return None
-        from .stats import district_map
-
         return district_map(info, kwargs["from_"], to)

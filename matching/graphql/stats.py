@@ -13,13 +13,13 @@ from collections import defaultdict
 from typing import Any
 
 from booking.graphql.stats import Figures, check_days, figures
+from core.clock import at
 from core.graphql.relay import global_id
 from marketplace.models import Community, Resource, Subdistrict
+from matching.models import Need
 
 
 def _needs(first_day: dt.date, last_day: dt.date, community_id: int | None = None) -> list[Any]:
-    from matching.models import Need
-
     qs = Need.objects.with_served().filter(starts_on__lte=last_day, ends_on__gte=first_day)
     if community_id is not None:
         qs = qs.filter(community_id=community_id)
@@ -56,8 +56,6 @@ def served_rate_of_community(info: Any, community: Community, first_day: dt.date
 
 
 def district_stats(info: Any, first_day: dt.date, last_day: dt.date) -> dict[str, Any]:
-    from core.clock import at
-
     check_days(first_day, last_day)
     needs = _needs(first_day, last_day)
     resources = list(Resource.objects.select_related("unit"))

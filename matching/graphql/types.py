@@ -25,14 +25,10 @@ from core.graphql.enums import (
 from core.graphql.relay import ScopedNode, connection_from, make_connection
 from core.graphql.scalars import Date, DateTime, Time
 from marketplace.graphql.types import Community, GeoPoint, Resource, Subdistrict, viewer_of
+from matching.models import Need as NeedRow
 
 from . import permissions
-
-
-def _model(name: str) -> Any:
-    from django.apps import apps
-
-    return apps.get_model("matching", name)
+from .data import need_allocations, need_by_id, need_served, need_supporters, need_unserved_reasons, run_stages
 
 
 class UnservedReason(graphene.ObjectType):
@@ -75,20 +71,14 @@ class Need(ScopedNode, graphene.ObjectType):
 
     @staticmethod
     def resolve_served_quantity(root: Any, info: Info) -> int:
-        from .data import need_served
-
         return need_served(info, root)
 
     @staticmethod
     def resolve_supporters(root: Any, info: Info) -> int:
-        from .data import need_supporters
-
         return need_supporters(info, root)[0]
 
     @staticmethod
     def resolve_viewer_supports(root: Any, info: Info) -> bool:
-        from .data import need_supporters
-
         return need_supporters(info, root)[1]
 
     @staticmethod
@@ -97,21 +87,15 @@ class Need(ScopedNode, graphene.ObjectType):
 
     @staticmethod
     def resolve_unserved_reasons(root: Any, info: Info) -> list[Any]:
-        from .data import need_unserved_reasons
-
         return need_unserved_reasons(info, root)
 
     @staticmethod
     def resolve_unserved_reason(root: Any, info: Info) -> str | None:
-        from .data import need_unserved_reasons
-
         reasons = need_unserved_reasons(info, root)
         return "; ".join(str(r["message"]) for r in reasons) or None
 
     @staticmethod
     def resolve_allocations(root: Any, info: Info) -> list[Any]:
-        from .data import need_allocations
-
         return need_allocations(info, root)
 
 
@@ -150,8 +134,6 @@ class MatchRun(ScopedNode, graphene.ObjectType):
 
     @staticmethod
     def resolve_stages(root: Any, info: Info) -> list[dict[str, Any]]:
-        from .data import run_stages
-
         return run_stages(root)
 
     @staticmethod
@@ -195,13 +177,9 @@ class Allocation(ScopedNode, graphene.ObjectType):
 
     @staticmethod
     def resolve_need(root: Any, info: Info) -> Any:
-        from .data import need_by_id
-
         need = info.context.object_of("Need", root.need_id) or need_by_id(info, root.need_id)
         if need is None:  # an allocation to the viewer's unit shows its need (contract: U sees those needs)
-            from matching.models import Need as Model
-
-            need = Model.objects.with_served().select_related("community__subdistrict").get(pk=root.need_id)
+            need = NeedRow.objects.with_served().select_related("community__subdistrict").get(pk=root.need_id)
         return need
 
     @staticmethod

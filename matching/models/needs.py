@@ -27,13 +27,16 @@ PATTERN_DAYS: dict[str, tuple[int, ...]] = {
 }
 
 
+def _allocations() -> Any:
+    """The Allocation model (allocations.py imports this module, so it is reached through the relation)."""
+    return Need._meta.get_field("allocations").related_model
+
+
 class NeedQuerySet(models.QuerySet["Need"]):
     def with_served(self) -> NeedQuerySet:
         """Annotates `served` (quantity of ACCEPTED allocations) and `supporter_count`, as subqueries (two
         joined aggregates would multiply each other)."""
-        from .allocations import Allocation
-
-        accepted = (Allocation.objects.filter(need=OuterRef("pk"), status="ACCEPTED").order_by()
+        accepted = (_allocations().objects.filter(need=OuterRef("pk"), status="ACCEPTED").order_by()
                     .values("need").annotate(total=Sum("quantity")).values("total"))
         supports = (NeedSupport.objects.filter(need=OuterRef("pk")).order_by().values("need")
                     .annotate(total=Count("id")).values("total"))
@@ -68,9 +71,7 @@ class NeedQuerySet(models.QuerySet["Need"]):
             cond |= Q(community_id__in=communities)
         admin = user.membership(Role.UNIT_ADMIN)
         if admin is not None:
-            from .allocations import Allocation
-
-            cond |= Q(pk__in=Allocation.objects.filter(resource__unit_id=admin.unit_id).values("need_id"))
+            cond |= Q(pk__in=_allocations().objects.filter(resource__unit_id=admin.unit_id).values("need_id"))
         return self.filter(cond)
 
     def by_priority(self) -> NeedQuerySet:

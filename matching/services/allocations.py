@@ -14,11 +14,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from booking.services.quota import add_quota
 from core.errors import ErrorCode, ErrorCollector, ServiceError
 from marketplace.models import Role, User
 from marketplace.services import audit
 from marketplace.services.idempotency import claim_key
 from matching.models import Allocation, AllocationStatus, Need
+
+from . import notify
 
 if TYPE_CHECKING:
     from booking.models import QuotaRule
@@ -89,8 +92,6 @@ def respond_to_allocation(*, actor: User, allocation: Allocation, accept: bool, 
 
 def _add_quota(allocation: Allocation, *, actor: User, now: dt.datetime) -> QuotaRule:
     """The quota rule of the allocation; CONFLICT from the booking app when a slot lacks the capacity."""
-    from booking.services.quota import add_quota
-
     try:
         return add_quota(
             allocation_id=allocation.pk, community=allocation.community, resource=allocation.resource,
@@ -105,8 +106,6 @@ def _add_quota(allocation: Allocation, *, actor: User, now: dt.datetime) -> Quot
 
 
 def _tell_workers(allocation: Allocation) -> None:
-    from . import notify
-
     notify.tell(kind="ALLOCATION_DECIDED", key_parts=("allocation", allocation.pk), role=Role.COMMUNITY_WORKER,
                 community_ids=[allocation.community_id], allocation_id=allocation.pk,
                 params={"accepted": allocation.status == AllocationStatus.ACCEPTED, "need": allocation.need.title,

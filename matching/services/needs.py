@@ -16,6 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from booking.models import QuotaRule
+from booking.services.quota import remove_quota
 from core.errors import ErrorCode, ErrorCollector, ServiceError
 from marketplace.models import ResourceCategory, Role, TargetGroup, User
 from marketplace.services import audit
@@ -23,6 +25,8 @@ from marketplace.services.idempotency import claim_key
 from matching.defaults import default_max_distance
 from matching.models import Allocation, AllocationStatus, Need, NeedSupport, WeekdayPattern
 from matching.models.needs import PATTERN_DAYS
+
+from . import notify
 
 TITLE_MIN, TITLE_MAX = 2, 120
 QUANTITY_MAX = 10_000
@@ -297,8 +301,6 @@ def _units_holding(need: Need) -> list[int]:
 
 def _tell_units(need: Need, units: list[int], now: dt.datetime) -> None:
     """NEED_UPDATED to the admins of units holding a proposal or accepted allocation for the need."""
-    from . import notify
-
     for unit_id in units:
         notify.tell(kind="NEED_UPDATED", key_parts=("need", need.pk, now.isoformat(), "unit", unit_id),
                     role=Role.UNIT_ADMIN, unit_ids=[unit_id],
@@ -306,9 +308,6 @@ def _tell_units(need: Need, units: list[int], now: dt.datetime) -> None:
 
 
 def _remove_quota_of(need: Need, *, actor: User, reason: str, now: dt.datetime) -> int:
-    from booking.models import QuotaRule
-    from booking.services.quota import remove_quota
-
     ids = list(Allocation.objects.filter(need=need, status=AllocationStatus.ACCEPTED).values_list("pk", flat=True))
     removed = 0
     for rule in QuotaRule.objects.filter(allocation_id__in=ids, removed_at__isnull=True).order_by("pk"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from booking.notifications.services import effect_key, notify
 from marketplace.models import Membership, Role
 
 
@@ -25,8 +26,6 @@ def tell(*, kind: str, key_parts: tuple[object, ...], role: str, unit_ids: Itera
          community_ids: Iterable[int] = (), allocation_id: int | None = None,
          params: dict[str, Any] | None = None) -> int:
     """Notifies every holder of `role` in those units or communities; returns how many were told."""
-    from booking.notifications.services import effect_key, notify
-
     told = 0
     for user in _users(role, unit_ids=unit_ids, community_ids=community_ids):
         if notify(user=user, kind=kind, key=effect_key(kind, *key_parts), allocation_id=allocation_id,

@@ -49,7 +49,7 @@ from matching.models import (
 )
 from matching.solver import api as solver_api
 
-from . import adapter
+from . import adapter, notify
 
 PREPARE_TASK = "matching.tasks.prepare_match_run_task"
 log = logging.getLogger(__name__)
@@ -305,8 +305,6 @@ def _write(run_id: int, problem: solver.Problem, solution: solver.Solution, keys
 
 
 def _notify_units(run: MatchRun, allocations: list[Allocation]) -> None:
-    from . import notify
-
     by_unit: dict[int, int] = defaultdict(int)
     units = dict(run.allocations.values_list("resource_id", "resource__unit_id").distinct())
     for a in allocations:

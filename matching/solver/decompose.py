@@ -12,7 +12,10 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
-from .candidates import CandidateSet
+from .candidates import (
+    CandidateSet,
+    free_overrides,  # local: only parts need the per-day free capacity
+)
 from .domain import Problem, SolveSettings
 from .geo import EARTH_RADIUS_M
 from .part import Part
@@ -94,8 +97,6 @@ def make_part(
     for pa in problem.previous:
         if pa.need_key in keyset:
             prev[(pa.need_key, pa.resource_key, pa.block_index)] += pa.quantity
-    from .candidates import free_overrides  # local: only parts need the per-day free capacity
-
     overrides = free_overrides(problem)
     # capacity rows: (resource, block, day key) -> users; merged when the users are the same
     users: dict[tuple[int, int, int], list[int]] = defaultdict(list)
