@@ -32,7 +32,7 @@ DEMO_LOGINS = (
     ("demo-staff", "district staff / 区级工作人员 (also /admin/)"),
 )
 # Time budget per stage of the test command, in seconds (the whole CI stays under 20 minutes).
-BUDGETS = {"install": 600, "ruff": 60, "mypy": 300, "browsers": 300, "sqlite": 900, "postgres": 900}
+BUDGETS = {"install": 600, "ruff": 60, "mypy": 300, "imports": 120, "browsers": 300, "sqlite": 900, "postgres": 900}
 
 
 def say(message: str) -> None:
@@ -170,6 +170,7 @@ def cmd_test(args: argparse.Namespace) -> None:
     if not args.pytest_args:
         run([str(BIN / "ruff"), "check", "."], env=env, budget="ruff")
         run([str(BIN / "mypy"), "."], env=env, budget="mypy")
+        run([str(BIN / "lint-imports")], env={**env, "PYTHONPATH": str(ROOT)}, budget="imports")
     say("test suite on SQLite")
     run([str(PY), "-m", "pytest", *(args.pytest_args or [])], env=env, budget="sqlite")
 

@@ -30,8 +30,10 @@ class BoundedTask(Task):  # type: ignore[misc]
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         request = self.request
         if request.id and not request.is_eager and not request.called_directly:
-            # the Celery app is built before Django's apps are ready: models only at run time
-            from marketplace.services.task_deliveries import DEFAULT_MAX_DELIVERIES, count_delivery
+            from marketplace.services.task_deliveries import (  # the app is built before Django's models
+                DEFAULT_MAX_DELIVERIES,
+                count_delivery,
+            )
 
             limit = getattr(settings, "CELERY_MAX_DELIVERIES", DEFAULT_MAX_DELIVERIES)
             deliveries = count_delivery(task_id=request.id, name=self.name)
