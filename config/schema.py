@@ -3,7 +3,7 @@ apps above the marketplace extend its types (`graphql/extensions.py`, imported h
 
 import graphene
 
-import matching.graphql.extensions  # noqa: F401 - registers the type extensions before the schema is built
+from booking.graphql import extensions as booking_extensions
 from booking.graphql.mutations import BookingMutation
 from booking.graphql.queries import BookingQuery
 from booking.graphql.types import Booking, Notification, Slot, StandingBooking
@@ -11,9 +11,13 @@ from marketplace.graphql.audit import AuditEntry
 from marketplace.graphql.mutations import MarketplaceMutation
 from marketplace.graphql.queries import MarketplaceQuery
 from marketplace.graphql.types import Community, Resource, Subdistrict, User, WorkUnit
+from matching.graphql import extensions as matching_extensions
 from matching.graphql.mutations import MatchingMutation
 from matching.graphql.queries import MatchingQuery
 from matching.graphql.types import Allocation, MatchRun, Need
+
+# The apps above the marketplace add fields to its types; their modules run before the build below.
+EXTENSIONS = (booking_extensions, matching_extensions)
 
 
 class Query(MarketplaceQuery, BookingQuery, MatchingQuery, graphene.ObjectType):
