@@ -1,6 +1,6 @@
 """Quota: capacity of an accepted allocation held for one community's residents.
 
-A `QuotaRule` (allocation × block × weekdays × date range × amount) is applied to every matching slot
+A `QuotaRule` (block × weekdays × date range × amount; an accepted allocation points at its rule) is applied to every matching slot
 as a `QuotaSlot`. Invariant: `0 <= used <= amount`; the slot's `held` is the sum of `amount - used`
 over its unreleased, unremoved quota slots. Written only by `booking.services.quota`.
 """
@@ -14,7 +14,6 @@ from marketplace.models import Community, Resource
 
 
 class QuotaRule(models.Model):
-    allocation_id = models.BigIntegerField(_("allocation"), null=True, blank=True, db_index=True)
     community = models.ForeignKey(Community, models.PROTECT, related_name="quota_rules",
                                   verbose_name=_("community"))
     resource = models.ForeignKey(Resource, models.CASCADE, related_name="quota_rules", verbose_name=_("resource"))

@@ -44,6 +44,7 @@ class Notification(models.Model):
     booking = models.ForeignKey("booking.Booking", models.SET_NULL, null=True, blank=True,
                                 related_name="notifications", verbose_name=_("booking"))
     # The matching app's Allocation; a plain id so this app does not depend on matching.
+    # matching sits above booking: a notification keeps its allocation's id, not a foreign key to it
     allocation_id = models.BigIntegerField(_("allocation"), null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)

@@ -16,7 +16,7 @@ slots (reads and keys):
     slot_view(key) -> SlotView | None;  ensure_slot(*, resource, start) -> Slot
     quota_left_for(views, community_id) -> dict[slot key, int]   # the viewer's quotaRemaining, batched
 quota:
-    add_quota(*, allocation_id, community, resource, start_time, end_time, ends_next_day, weekdays,
+    add_quota(*, community, resource, start_time, end_time, ends_next_day, weekdays,
               starts_on, ends_on, amount, actor, now=None) -> QuotaRule
     remove_quota(*, rule, actor, reason, now=None) -> int
     quota_remaining(slot, community) -> int;  quota_remaining_for(slot_ids, community_id) -> dict[int, int]

@@ -5,7 +5,7 @@ releasing change `held` only by conditional UPDATE with F(); the database's Chec
 (`booked + held <= capacity`) backs them.
 
 Public functions:
-    add_quota(*, allocation_id, community, resource, start_time, end_time, ends_next_day, weekdays,
+    add_quota(*, community, resource, start_time, end_time, ends_next_day, weekdays,
               starts_on, ends_on, amount, actor, now=None) -> QuotaRule
     remove_quota(*, rule, actor, reason, now=None) -> int
     quota_remaining(slot, community) -> int
@@ -82,7 +82,7 @@ def validate_quota_input(*, weekdays: list[int], starts_on: dt.date, ends_on: dt
 
 
 @transaction.atomic
-def add_quota(*, allocation_id: int | None, community: Community, resource: Resource, start_time: dt.time,
+def add_quota(*, community: Community, resource: Resource, start_time: dt.time,
               end_time: dt.time, ends_next_day: bool, weekdays: list[int], starts_on: dt.date, ends_on: dt.date,
               amount: int, actor: User | None, now: dt.datetime | None = None) -> QuotaRule:
     """Holds `amount` on every stored, open, future slot of the block (slots stored later get it as
@@ -91,7 +91,7 @@ def add_quota(*, allocation_id: int | None, community: Community, resource: Reso
     now = current(now)
     validate_quota_input(weekdays=weekdays, starts_on=starts_on, ends_on=ends_on, amount=amount,
                          start_time=start_time, end_time=end_time, ends_next_day=ends_next_day)
-    rule = QuotaRule.objects.create(allocation_id=allocation_id, community=community, resource=resource,
+    rule = QuotaRule.objects.create(community=community, resource=resource,
                                     start_time=start_time, end_time=end_time, ends_next_day=ends_next_day,
                                     weekdays=sorted(set(weekdays)), starts_on=starts_on, ends_on=ends_on,
                                     amount=amount)
@@ -108,7 +108,7 @@ def add_quota(*, allocation_id: int | None, community: Community, resource: Reso
         QuotaSlot.objects.bulk_create([QuotaSlot(rule=rule, slot_id=sid, community=community, amount=amount)
                                        for sid in slot_ids])
     audit.record(actor=actor, action="quota.add", obj=rule,
-                 data={"allocation": allocation_id, "amount": amount, "slots": len(slot_ids)})
+                 data={"amount": amount, "slots": len(slot_ids)})
     return rule
 
 

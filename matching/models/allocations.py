@@ -77,8 +77,9 @@ class Allocation(models.Model):
     responded_by = models.ForeignKey("marketplace.User", models.SET_NULL, null=True, blank=True, related_name="+",
                                      verbose_name=_("responded by"))
     decline_reason = models.TextField(_("reason for declining"), blank=True)
-    quota_ref = models.CharField(_("quota rule"), max_length=40, blank=True,
-                                 help_text=_("The booking app's quota rule made on accept."))
+    quota_rule = models.OneToOneField("booking.QuotaRule", models.PROTECT, null=True, blank=True,
+                                      related_name="allocation", verbose_name=_("quota rule"),
+                                      help_text=_("The booking app's quota rule made on accept."))
 
     objects = AllocationQuerySet.as_manager()
 

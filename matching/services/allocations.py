@@ -77,11 +77,11 @@ def respond_to_allocation(*, actor: User, allocation: Allocation, accept: bool, 
     if accept:
         ensure_need_still_wants_it(allocation)
         rule = _add_quota(allocation, actor=actor, now=now)
-        allocation.status, allocation.quota_ref = AllocationStatus.ACCEPTED, str(rule.pk)
+        allocation.status, allocation.quota_rule = AllocationStatus.ACCEPTED, rule
     else:
         allocation.status, allocation.decline_reason = AllocationStatus.DECLINED, (reason or "").strip()
     allocation.responded_at, allocation.responded_by = now, actor
-    allocation.save(update_fields=["status", "quota_ref", "decline_reason", "responded_at", "responded_by"])
+    allocation.save(update_fields=["status", "quota_rule", "decline_reason", "responded_at", "responded_by"])
     audit.record(actor=actor, action="allocation.accept" if accept else "allocation.decline", obj=allocation,
                  reason=allocation.decline_reason,
                  data={"need": allocation.need_id, "resource": allocation.resource_id, "quantity": allocation.quantity})
@@ -94,7 +94,7 @@ def _add_quota(allocation: Allocation, *, actor: User, now: dt.datetime) -> Quot
     """The quota rule of the allocation; CONFLICT from the booking app when a slot lacks the capacity."""
     try:
         return add_quota(
-            allocation_id=allocation.pk, community=allocation.community, resource=allocation.resource,
+            community=allocation.community, resource=allocation.resource,
             start_time=allocation.start_time, end_time=allocation.end_time, ends_next_day=allocation.ends_next_day,
             weekdays=list(allocation.weekdays), starts_on=allocation.starts_on, ends_on=allocation.ends_on,
             amount=allocation.units, actor=actor, now=now)

@@ -310,7 +310,7 @@ def _tell_units(need: Need, units: list[int], now: dt.datetime) -> None:
 def _remove_quota_of(need: Need, *, actor: User, reason: str, now: dt.datetime) -> int:
     ids = list(Allocation.objects.filter(need=need, status=AllocationStatus.ACCEPTED).values_list("pk", flat=True))
     removed = 0
-    for rule in QuotaRule.objects.filter(allocation_id__in=ids, removed_at__isnull=True).order_by("pk"):
+    for rule in QuotaRule.objects.filter(allocation__in=ids, removed_at__isnull=True).order_by("pk"):
         remove_quota(rule=rule, actor=actor, reason=reason[:200], now=now)
         removed += 1
     return removed

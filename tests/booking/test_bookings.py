@@ -72,7 +72,7 @@ def test_join_waitlist_on_a_free_slot_simply_books(canteen, alice):
 def test_quota_booking_draws_from_the_community_quota(unit, community):
     # given capacity 10 with 4 held for the community
     resource = with_hours(ResourceFactory(unit=unit, capacity=10), lunch_windows())
-    add_quota(allocation_id=None, community=community, resource=resource, start_time=dt.time(11),
+    add_quota(community=community, resource=resource, start_time=dt.time(11),
               end_time=dt.time(12), ends_next_day=False, weekdays=[0, 1, 2, 3, 4], starts_on=NOW.date(),
               ends_on=NOW.date() + dt.timedelta(days=30), amount=4, actor=None, now=NOW)
     slot = Slot.objects.get(resource=resource, start=TUESDAY_11)

@@ -115,7 +115,7 @@ def test_quota_bookings_beside_open_ones(postgres_only):
     # given capacity 40 with 10 held for community A; 100 residents of A and 100 of B book at once
     canteen = capacity_40_slot()
     a, b = CommunityFactory(), CommunityFactory()
-    add_quota(allocation_id=None, community=a, resource=canteen, start_time=dt.time(11), end_time=dt.time(12),
+    add_quota(community=a, resource=canteen, start_time=dt.time(11), end_time=dt.time(12),
               ends_next_day=False, weekdays=[0, 1, 2, 3, 4], starts_on=NOW.date(),
               ends_on=NOW.date() + dt.timedelta(days=7), amount=10, actor=None, now=NOW)
     people_a, people_b = residents(a, 100, "a"), residents(b, 100, "b")

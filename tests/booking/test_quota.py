@@ -21,7 +21,7 @@ TUESDAY_11 = local(dt.date(2026, 12, 1), 11)
 
 
 def quota(resource, community, amount, *, ends_on=dt.date(2027, 3, 31), now=NOW):  # type: ignore[no-untyped-def]
-    return add_quota(allocation_id=7, community=community, resource=resource, start_time=dt.time(11),
+    return add_quota(community=community, resource=resource, start_time=dt.time(11),
                      end_time=dt.time(12), ends_next_day=False, weekdays=[0, 1, 2, 3, 4], starts_on=NOW.date(),
                      ends_on=ends_on, amount=amount, actor=None, now=now)
 

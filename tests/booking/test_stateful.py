@@ -93,7 +93,7 @@ class BookingMachine(RuleBasedStateMachine):
 
     @rule(community=st.integers(0, 1), amount=st.integers(1, 2))
     def add_quota(self, community: int, amount: int) -> None:
-        self._try(lambda: add_quota(allocation_id=None, community=self.communities[community], resource=self.shared,
+        self._try(lambda: add_quota(community=self.communities[community], resource=self.shared,
                                     start_time=dt.time(11), end_time=dt.time(12), ends_next_day=False,
                                     weekdays=[1, 2], starts_on=DAYS[0], ends_on=DAYS[1], amount=amount, actor=None,
                                     now=NOW))

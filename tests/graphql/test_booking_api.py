@@ -52,7 +52,7 @@ def test_slot_ids_are_stable_for_resource_and_start_before_and_after_storing(api
 
 def test_api_slots_equal_the_booking_services_slots_between(api: Api, world: World) -> None:
     # given stored slots, virtual ones beyond the horizon, a closure and a quota rule
-    add_quota(allocation_id=None, community=world.community_a, resource=world.canteen, start_time=dt.time(12),
+    add_quota(community=world.community_a, resource=world.canteen, start_time=dt.time(12),
               end_time=dt.time(13), ends_next_day=False, weekdays=[0, 1, 2, 3, 4], starts_on=dt.date(2026, 12, 1),
               ends_on=dt.date(2027, 6, 30), amount=5, actor=None, now=NOW)
     start, end = dt.datetime(2027, 1, 20, tzinfo=TZ), dt.datetime(2027, 2, 5, tzinfo=TZ)
@@ -68,7 +68,7 @@ def test_api_slots_equal_the_booking_services_slots_between(api: Api, world: Wor
 def test_remaining_is_open_capacity_plus_the_viewers_community_quota_and_zero_outside_the_window(
         api: Api, world: World) -> None:
     # given 5 held for community A on the 12:00 sittings
-    add_quota(allocation_id=None, community=world.community_a, resource=world.canteen, start_time=dt.time(12),
+    add_quota(community=world.community_a, resource=world.canteen, start_time=dt.time(12),
               end_time=dt.time(13), ends_next_day=False, weekdays=[0, 1, 2, 3, 4], starts_on=dt.date(2026, 12, 1),
               ends_on=dt.date(2026, 12, 31), amount=5, actor=None, now=NOW)
     day = dt.datetime(2026, 12, 2, tzinfo=TZ)

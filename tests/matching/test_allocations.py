@@ -56,7 +56,7 @@ def test_accepting_creates_the_quota_that_residents_of_the_community_then_use(pr
     allocation = respond_to_allocation(actor=admin, allocation=proposal, accept=True, now=NOW)
     # then: the rule holds 30 of every matching slot for the community
     assert allocation.status == "ACCEPTED" and allocation.responded_at == NOW
-    rule = QuotaRule.objects.get(allocation_id=allocation.pk)
+    rule = QuotaRule.objects.get(allocation=allocation)
     assert (rule.community_id, rule.amount, rule.weekdays, rule.start_time) == (
         community.pk, 30, [0, 1, 2, 3, 4], dt.time(11))
     assert (rule.starts_on, rule.ends_on) == (allocation.starts_on, allocation.ends_on)
