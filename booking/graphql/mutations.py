@@ -19,7 +19,7 @@ from booking.services.bookings import BookingRequest, book_slot
 from booking.services.lifecycle import cancel_booking, check_in, clear_no_show, decide_booking
 from core.errors import ErrorCode, ErrorCollector, ServiceError
 from core.graphql.mutations import mutation_field
-from core.graphql.relay import decode_int_id
+from core.graphql.relay import decode_int_id, scoped_object
 from marketplace.graphql import permissions as marketplace_permissions
 from marketplace.models import Resource, User
 
@@ -40,19 +40,13 @@ FOR_RESIDENTS_MAX = 50
 
 
 def _resource(info: Info, global_id: str | None, field: str = "resourceId") -> Resource:
-    pk = decode_int_id(global_id, "Resource")
-    found = marketplace_permissions.resources(info.context.user).filter(pk=pk).first() if pk is not None else None
-    if found is None:
-        raise ServiceError.of(ErrorCode.NOT_FOUND, _("There is no such resource."), field)
-    return found  # type: ignore[no-any-return]
+    return scoped_object(marketplace_permissions.resources(info.context.user), global_id, "Resource", field=field,
+                         message=_("There is no such resource."))  # type: ignore[no-any-return]
 
 
 def _booking(info: Info, global_id: str) -> Any:
-    pk = decode_int_id(global_id, "Booking")
-    found = permissions.bookings(info.context.user).filter(pk=pk).first() if pk is not None else None
-    if found is None:
-        raise ServiceError.of(ErrorCode.NOT_FOUND, _("There is no such booking."), "bookingId")
-    return found
+    return scoped_object(permissions.bookings(info.context.user), global_id, "Booking", field="bookingId",
+                         message=_("There is no such booking."))
 
 
 def close(info: Info, data: Any) -> dict[str, Any]:

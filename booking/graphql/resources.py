@@ -16,7 +16,7 @@ from graphql import GraphQLResolveInfo as Info
 from core.errors import ErrorCode, ServiceError
 from core.graphql.enums import value_of
 from core.graphql.mutations import input_fingerprint, mutation_field
-from core.graphql.relay import decode_int_id
+from core.graphql.relay import scoped_object
 from marketplace import models
 from marketplace.graphql import permissions as marketplace_permissions
 from marketplace.graphql.types import Resource
@@ -102,11 +102,8 @@ def publish_resource_handler(info: Info, data: Any) -> dict[str, Any]:
 
 
 def _managed_resource(info: Info, global_id: str, field: str = "resourceId") -> models.Resource:
-    pk = decode_int_id(global_id, "Resource")
-    resource = marketplace_permissions.resources(info.context.user).filter(pk=pk).first() if pk is not None else None
-    if resource is None:
-        raise ServiceError.of(ErrorCode.NOT_FOUND, _("There is no such resource."), field)
-    return resource  # type: ignore[no-any-return]
+    return scoped_object(marketplace_permissions.resources(info.context.user), global_id, "Resource", field=field,
+                         message=_("There is no such resource."))  # type: ignore[no-any-return]
 
 
 def update_resource_handler(info: Info, data: Any) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """Quota: capacity of an accepted allocation held for one community's residents.
 
-A `QuotaRule` (block × weekdays × date range × amount; an accepted allocation points at its rule) is applied to every matching slot
-as a `QuotaSlot`. Invariant: `0 <= used <= amount`; the slot's `held` is the sum of `amount - used`
-over its unreleased, unremoved quota slots. Written only by `booking.services.quota`.
+A `QuotaRule` (block × weekdays × date range × amount; an accepted allocation points at its rule) is
+applied to every matching slot as a `QuotaSlot`. Invariant: `0 <= used <= amount`; the slot's `held` is
+the sum of `amount - used` over its unreleased, unremoved quota slots. Written only by `booking.services.quota`.
 """
 
 from __future__ import annotations

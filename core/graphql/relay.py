@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from graphene import relay
 from graphql_relay import from_global_id, to_global_id
 
-from core.errors import ErrorCode
+from core.errors import ErrorCode, ServiceError
 
 from .errors import coded_error
 from .limits import FIRST_DEFAULT, FIRST_MAX
@@ -169,3 +169,14 @@ def resolve_node(root: Any, info: Any, id: str) -> Any:
 
 def node_field() -> graphene.Field:
     return graphene.Field(relay.Node, id=graphene.NonNull(graphene.ID), resolver=resolve_node)
+
+
+def scoped_object(queryset: QuerySet[Any], global_id: str | None, type_name: str, *, field: str,
+                  message: Any) -> Any:
+    """The object of `global_id` (a `type_name` ID) within `queryset` — the viewer's scope — or a
+    NOT_FOUND ServiceError on `field`: an unknown id and one the viewer may not see answer alike."""
+    pk = decode_int_id(global_id, type_name)
+    found = queryset.filter(pk=pk).first() if pk is not None else None
+    if found is None:
+        raise ServiceError.of(ErrorCode.NOT_FOUND, message, field)
+    return found

@@ -16,7 +16,7 @@ from graphql import GraphQLResolveInfo as Info
 from core.errors import ErrorCode, ServiceError
 from core.graphql.enums import value_of
 from core.graphql.mutations import input_fingerprint, mutation_field
-from core.graphql.relay import decode_int_id
+from core.graphql.relay import scoped_object
 from marketplace import models
 from marketplace.models import Role
 from marketplace.services.idempotency import claim_key
@@ -34,10 +34,10 @@ from .types import User
 
 def update_resident_handler(info: Info, data: Any) -> dict[str, Any]:
     actor: models.User = info.context.user
-    pk = decode_int_id(data.resident_id, "User")
-    resident = permissions.users(actor).filter(pk=pk).first() if pk is not None else None
-    if resident is None or not resident.has_role(Role.RESIDENT):
-        raise ServiceError.of(ErrorCode.NOT_FOUND, _("There is no such resident."), "residentId")
+    message = _("There is no such resident.")
+    resident = scoped_object(permissions.users(actor), data.resident_id, "User", field="residentId", message=message)
+    if not resident.has_role(Role.RESIDENT):
+        raise ServiceError.of(ErrorCode.NOT_FOUND, message, "residentId")
     if actor.worker_community_id is None:
         raise ServiceError.of(ErrorCode.PERMISSION_DENIED, _("Only a worker of the resident's community may do this."))
     resident = update_resident(

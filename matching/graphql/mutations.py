@@ -12,10 +12,9 @@ import graphene
 from django.utils.translation import gettext_lazy as _
 from graphql import GraphQLResolveInfo as Info
 
-from core.errors import ErrorCode, ServiceError
 from core.graphql.enums import value_of
 from core.graphql.mutations import mutation_field
-from core.graphql.relay import decode_int_id
+from core.graphql.relay import scoped_object
 from marketplace.models import Subdistrict
 from matching.models import Need as Model
 from matching.services.allocations import respond_to_allocation
@@ -35,11 +34,8 @@ from .types import Allocation, MatchRun, Need
 
 
 def _need(info: Info, global_id: str) -> Any:
-    pk = decode_int_id(global_id, "Need")
-    need = permissions.needs(info.context.user).filter(pk=pk).first() if pk is not None else None
-    if need is None:
-        raise ServiceError.of(ErrorCode.NOT_FOUND, _("There is no such need."), "needId")
-    return need
+    return scoped_object(permissions.needs(info.context.user), global_id, "Need", field="needId",
+                         message=_("There is no such need."))
 
 
 def _fresh(need: Any) -> Any:
@@ -96,10 +92,8 @@ def support(info: Info, data: Any) -> dict[str, Any]:
 def run(info: Info, data: Any) -> dict[str, Any]:
     subdistrict = None
     if data.get("subdistrict") is not None:
-        pk = decode_int_id(data.subdistrict, "Subdistrict")
-        subdistrict = Subdistrict.objects.filter(pk=pk).first() if pk is not None else None
-        if subdistrict is None:
-            raise ServiceError.of(ErrorCode.NOT_FOUND, _("There is no such subdistrict."), "subdistrict")
+        subdistrict = scoped_object(Subdistrict.objects.all(), data.subdistrict, "Subdistrict", field="subdistrict",
+                                    message=_("There is no such subdistrict."))
     horizon = data.get("horizon_days")
     kwargs: dict[str, Any] = {} if horizon is None else {"horizon_days": horizon}
     match_run = start_match_run(
@@ -113,10 +107,8 @@ def run(info: Info, data: Any) -> dict[str, Any]:
 
 
 def respond(info: Info, data: Any) -> dict[str, Any]:
-    pk = decode_int_id(data.allocation_id, "Allocation")
-    allocation = permissions.allocations(info.context.user).filter(pk=pk).first() if pk is not None else None
-    if allocation is None:
-        raise ServiceError.of(ErrorCode.NOT_FOUND, _("There is no such allocation."), "allocationId")
+    allocation = scoped_object(permissions.allocations(info.context.user), data.allocation_id, "Allocation",
+                               field="allocationId", message=_("There is no such allocation."))
     allocation = respond_to_allocation(
         actor=info.context.user,
         allocation=allocation,
