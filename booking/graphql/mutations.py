@@ -40,16 +40,26 @@ FOR_RESIDENTS_MAX = 50
 
 
 def _resource(info: Info, global_id: str | None, field: str = "resourceId") -> Resource:
-    return scoped_object(marketplace_permissions.resources(info.context.user), global_id, "Resource", field=field,
-                         message=_("There is no such resource."))  # type: ignore[no-any-return]
+    return scoped_object(
+        marketplace_permissions.resources(info.context.user),
+        global_id,
+        "Resource",
+        field=field,
+        message=_("There is no such resource."),
+    )  # type: ignore[no-any-return]
 
 
 def _booking(info: Info, global_id: str) -> Any:
-    return scoped_object(permissions.bookings(info.context.user), global_id, "Booking", field="bookingId",
-                         message=_("There is no such booking."))
+    return scoped_object(
+        permissions.bookings(info.context.user),
+        global_id,
+        "Booking",
+        field="bookingId",
+        message=_("There is no such booking."),
+    )
 
 
-def close(info: Info, data: Any) -> dict[str, Any]:
+def close_slots_handler(info: Info, data: Any) -> dict[str, Any]:
     resource = _resource(info, data.resource_id)
     closed, cancelled = close_slots(
         actor=info.context.user,
@@ -84,7 +94,7 @@ def _residents(info: Info, ids: list[str] | None) -> list[User] | None:
     return [found[pk] for pk in wanted]
 
 
-def book(info: Info, data: Any) -> dict[str, Any]:
+def book_slot_handler(info: Info, data: Any) -> dict[str, Any]:
     resource = _resource(info, data.resource_id)
     weekdays = data.get("weekdays")
     request = BookingRequest(
@@ -109,7 +119,7 @@ def book(info: Info, data: Any) -> dict[str, Any]:
     return {"booking": result.booking, "bookings": list(result.bookings), "standing": result.standing}
 
 
-def cancel(info: Info, data: Any) -> dict[str, Any]:
+def cancel_booking_handler(info: Info, data: Any) -> dict[str, Any]:
     booking = _booking(info, data.booking_id)
     booking = cancel_booking(
         actor=info.context.user,
@@ -121,7 +131,7 @@ def cancel(info: Info, data: Any) -> dict[str, Any]:
     return {"booking": booking}
 
 
-def decide(info: Info, data: Any) -> dict[str, Any]:
+def decide_booking_handler(info: Info, data: Any) -> dict[str, Any]:
     booking = _booking(info, data.booking_id)
     booking = decide_booking(
         actor=info.context.user,
@@ -148,7 +158,7 @@ def check_in_handler(info: Info, data: Any) -> dict[str, Any]:
     return {"booking": booking}
 
 
-def mark_read_handler(info: Info, data: Any) -> dict[str, Any]:
+def mark_notifications_read_handler(info: Info, data: Any) -> dict[str, Any]:
     ids = data.get("ids")
     pks: list[int] | None = None
     if ids is not None:
@@ -171,7 +181,7 @@ class BookingMutation(ResourceMutation, graphene.ObjectType):
     close_slots = mutation_field(
         "closeSlots",
         CloseSlotsInput,
-        close,
+        close_slots_handler,
         returns={"closed_slots": graphene.NonNull(graphene.Int), "cancelled_bookings": graphene.NonNull(graphene.Int)},
         defaults={"closed_slots": 0, "cancelled_bookings": 0},
         description="bookings inside are cancelled and their owners told",
@@ -179,12 +189,16 @@ class BookingMutation(ResourceMutation, graphene.ObjectType):
     book_slot = mutation_field(
         "bookSlot",
         BookSlotInput,
-        book,
+        book_slot_handler,
         returns={"booking": Booking, "bookings": [Booking], "standing": StandingBooking},
         defaults={"bookings": []},
     )
-    cancel_booking = mutation_field("cancelBooking", CancelBookingInput, cancel, returns={"booking": Booking})
-    decide_booking = mutation_field("decideBooking", DecideBookingInput, decide, returns={"booking": Booking})
+    cancel_booking = mutation_field(
+        "cancelBooking", CancelBookingInput, cancel_booking_handler, returns={"booking": Booking}
+    )
+    decide_booking = mutation_field(
+        "decideBooking", DecideBookingInput, decide_booking_handler, returns={"booking": Booking}
+    )
     check_in = mutation_field(
         "checkIn",
         CheckInInput,
@@ -195,7 +209,7 @@ class BookingMutation(ResourceMutation, graphene.ObjectType):
     mark_notifications_read = mutation_field(
         "markNotificationsRead",
         MarkNotificationsReadInput,
-        mark_read_handler,
+        mark_notifications_read_handler,
         returns={"unread_count": graphene.NonNull(graphene.Int)},
         defaults={"unread_count": _unread_now},
     )

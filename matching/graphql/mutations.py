@@ -34,15 +34,16 @@ from .types import Allocation, MatchRun, Need
 
 
 def _need(info: Info, global_id: str) -> Any:
-    return scoped_object(permissions.needs(info.context.user), global_id, "Need", field="needId",
-                         message=_("There is no such need."))
+    return scoped_object(
+        permissions.needs(info.context.user), global_id, "Need", field="needId", message=_("There is no such need.")
+    )
 
 
 def _fresh(need: Any) -> Any:
     return Model.objects.with_served().select_related("community__subdistrict").get(pk=need.pk)
 
 
-def post(info: Info, data: Any) -> dict[str, Any]:
+def post_need_handler(info: Info, data: Any) -> dict[str, Any]:
     fields = NeedFields(
         category=value_of(data.category),
         title=data.title,
@@ -65,7 +66,7 @@ def post(info: Info, data: Any) -> dict[str, Any]:
     return {"need": _fresh(need)}
 
 
-def update(info: Info, data: Any) -> dict[str, Any]:
+def update_need_handler(info: Info, data: Any) -> dict[str, Any]:
     need = _need(info, data.need_id)
     changes = NeedChanges(
         title=data.get("title"),
@@ -79,21 +80,26 @@ def update(info: Info, data: Any) -> dict[str, Any]:
     return {"need": _fresh(need)}
 
 
-def close(info: Info, data: Any) -> dict[str, Any]:
+def close_need_handler(info: Info, data: Any) -> dict[str, Any]:
     need = close_need(actor=info.context.user, need=_need(info, data.need_id), reason=data.reason, now=info.context.now)
     return {"need": _fresh(need)}
 
 
-def support(info: Info, data: Any) -> dict[str, Any]:
+def support_need_handler(info: Info, data: Any) -> dict[str, Any]:
     need = support_need(actor=info.context.user, need=_need(info, data.need_id), support=data.support)
     return {"need": _fresh(need)}
 
 
-def run(info: Info, data: Any) -> dict[str, Any]:
+def run_matching_handler(info: Info, data: Any) -> dict[str, Any]:
     subdistrict = None
     if data.get("subdistrict") is not None:
-        subdistrict = scoped_object(Subdistrict.objects.all(), data.subdistrict, "Subdistrict", field="subdistrict",
-                                    message=_("There is no such subdistrict."))
+        subdistrict = scoped_object(
+            Subdistrict.objects.all(),
+            data.subdistrict,
+            "Subdistrict",
+            field="subdistrict",
+            message=_("There is no such subdistrict."),
+        )
     horizon = data.get("horizon_days")
     kwargs: dict[str, Any] = {} if horizon is None else {"horizon_days": horizon}
     match_run = start_match_run(
@@ -106,9 +112,14 @@ def run(info: Info, data: Any) -> dict[str, Any]:
     return {"match_run": match_run}
 
 
-def respond(info: Info, data: Any) -> dict[str, Any]:
-    allocation = scoped_object(permissions.allocations(info.context.user), data.allocation_id, "Allocation",
-                               field="allocationId", message=_("There is no such allocation."))
+def respond_to_allocation_handler(info: Info, data: Any) -> dict[str, Any]:
+    allocation = scoped_object(
+        permissions.allocations(info.context.user),
+        data.allocation_id,
+        "Allocation",
+        field="allocationId",
+        message=_("There is no such allocation."),
+    )
     allocation = respond_to_allocation(
         actor=info.context.user,
         allocation=allocation,
@@ -121,17 +132,20 @@ def respond(info: Info, data: Any) -> dict[str, Any]:
 
 
 class MatchingMutation(graphene.ObjectType):
-    post_need = mutation_field("postNeed", PostNeedInput, post, returns={"need": Need})
-    update_need = mutation_field("updateNeed", UpdateNeedInput, update, returns={"need": Need})
-    close_need = mutation_field("closeNeed", CloseNeedInput, close, returns={"need": Need})
-    support_need = mutation_field("supportNeed", SupportNeedInput, support, returns={"need": Need})
+    post_need = mutation_field("postNeed", PostNeedInput, post_need_handler, returns={"need": Need})
+    update_need = mutation_field("updateNeed", UpdateNeedInput, update_need_handler, returns={"need": Need})
+    close_need = mutation_field("closeNeed", CloseNeedInput, close_need_handler, returns={"need": Need})
+    support_need = mutation_field("supportNeed", SupportNeedInput, support_need_handler, returns={"need": Need})
     run_matching = mutation_field(
         "runMatching",
         RunMatchingInput,
-        run,
+        run_matching_handler,
         returns={"match_run": MatchRun},
         description="CONFLICT (with that run) while an overlapping run is queued or running",
     )
     respond_to_allocation = mutation_field(
-        "respondToAllocation", RespondToAllocationInput, respond, returns={"allocation": Allocation}
+        "respondToAllocation",
+        RespondToAllocationInput,
+        respond_to_allocation_handler,
+        returns={"allocation": Allocation},
     )
