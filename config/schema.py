@@ -7,6 +7,7 @@ from booking.graphql import extensions as booking_extensions
 from booking.graphql.mutations import BookingMutation
 from booking.graphql.queries import BookingQuery
 from booking.graphql.types import Booking, Notification, Slot, StandingBooking
+from core.graphql import visibility
 from marketplace.graphql.audit import AuditEntry
 from marketplace.graphql.mutations import MarketplaceMutation
 from marketplace.graphql.queries import MarketplaceQuery
@@ -33,3 +34,4 @@ NODE_TYPES = [Subdistrict, Community, WorkUnit, Resource, User, Slot, Booking, S
               Need, MatchRun, Allocation, AuditEntry]
 
 schema = graphene.Schema(query=Query, mutation=Mutation, types=NODE_TYPES, auto_camelcase=True)
+GUARDED_FIELDS = visibility.guard(schema.graphql_schema)

@@ -107,3 +107,8 @@ class UpdateResourceInput(graphene.InputObjectType):
     max_active_per_resident = graphene.Int()
     opening_hours = graphene.List(graphene.NonNull(OpeningWindowInput))
     archived = graphene.Boolean()
+
+
+class RotateCalendarSecretInput(graphene.InputObjectType):
+    booking_id = graphene.ID(description="that booking's .ics (its owner); none: the viewer's own feed")
+    idempotency_key = graphene.String()

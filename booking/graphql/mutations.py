@@ -10,19 +10,23 @@ from __future__ import annotations
 from typing import Any
 
 import graphene
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from graphql import GraphQLResolveInfo as Info
 
 from booking.notifications.services import mark_read, unread_count
 from booking.services.availability import close_slots
 from booking.services.bookings import BookingRequest, book_slot
+from booking.services.calendar import rotate_booking_secret, rotate_feed_secret
 from booking.services.lifecycle import cancel_booking, check_in, clear_no_show, decide_booking
 from core.errors import ErrorCode, ErrorCollector, ServiceError
-from core.graphql.mutations import mutation_field
+from core.graphql.mutations import input_fingerprint, mutation_field
 from core.graphql.relay import decode_int_id, scoped_object
 from marketplace.graphql import permissions as marketplace_permissions
 from marketplace.models import Resource, User
+from marketplace.services.idempotency import claim_key
 
+from . import data as data_of
 from . import permissions
 from .inputs import (
     BookSlotInput,
@@ -32,6 +36,7 @@ from .inputs import (
     CloseSlotsInput,
     DecideBookingInput,
     MarkNotificationsReadInput,
+    RotateCalendarSecretInput,
 )
 from .resources import ResourceMutation
 from .types import Booking, StandingBooking
@@ -171,6 +176,27 @@ def mark_notifications_read_handler(info: Info, data: Any) -> dict[str, Any]:
     return {"unread_count": unread}
 
 
+def rotate_calendar_secret_handler(info: Info, data: Any) -> dict[str, Any]:
+    """A new secret address for one booking's .ics (`bookingId`: its owner, or the worker who booked it)
+    or for the viewer's own feed; the old address answers 404 from then on. Idempotent by key."""
+    actor = info.context.user
+    booking = _booking(info, data.booking_id) if data.get("booking_id") is not None else None
+    with transaction.atomic():
+        claim = claim_key(user=actor, key=data.get("idempotency_key"), operation="rotateCalendarSecret",
+                          payload=input_fingerprint(data))
+        if claim.replay is None:
+            if booking is not None:
+                rotate_booking_secret(actor=actor, booking=booking)
+            else:
+                rotate_feed_secret(actor=actor, user=actor)
+            claim.complete({"rotated": True})
+    if booking is not None:
+        booking.refresh_from_db(fields=["calendar_secret"])
+        return {"calendar_url": data_of.booking_calendar_url(info, booking)}
+    actor.refresh_from_db(fields=["feed_secret"])
+    return {"calendar_feed_url": data_of.calendar_feed_url(info, actor)}
+
+
 def _unread_now(info: Info) -> int:
     """unreadCount of a refused call: what is still unread (0 for anonymous)."""
     user = info.context.user
@@ -212,6 +238,13 @@ class BookingMutation(ResourceMutation, graphene.ObjectType):
         mark_notifications_read_handler,
         returns={"unread_count": graphene.NonNull(graphene.Int)},
         defaults={"unread_count": _unread_now},
+    )
+    rotate_calendar_secret = mutation_field(
+        "rotateCalendarSecret",
+        RotateCalendarSecretInput,
+        rotate_calendar_secret_handler,
+        returns={"calendar_url": graphene.String(), "calendar_feed_url": graphene.String()},
+        description="the old address answers 404 from then on",
     )
     clear_no_show = mutation_field(
         "clearNoShow",

@@ -20,9 +20,10 @@ from booking.models import StandingBooking as StandingBookingRow
 from booking.notifications.rendering import render
 from booking.services.quota import quota_remaining_for
 from booking.services.slots import SlotView, slot_view
+from booking.services.waitlist import waitlist_positions
 from core.errors import ServiceError
 from core.graphql.enums import BookingStatus, NotificationKind, Sex
-from core.graphql.relay import ScopedNode, global_id, make_connection
+from core.graphql.relay import ScopedNode, make_connection
 from core.graphql.scalars import Date, DateTime, Time
 from marketplace import models, privacy
 from marketplace.graphql.types import Resource, User, viewer_of
@@ -172,18 +173,13 @@ class Booking(ScopedNode, graphene.ObjectType):
     def resolve_waitlist_position(root: Any, info: Info) -> int | None:
         if root.status != "WAITLISTED":
             return None
-        def batch(slot_ids: list[int]) -> dict[int, dict[int, int]]:
-            """Places on the waitlists of these slots (first in, first out), one query."""
-            out: dict[int, dict[int, int]] = {i: {} for i in slot_ids}
-            rows = (BookingRow.objects.filter(slot_id__in=slot_ids, status="WAITLISTED")
-                    .order_by("slot_id", "created_at", "id").values_list("slot_id", "id"))
-            for slot_id, booking_id in rows:
-                out[slot_id][booking_id] = len(out[slot_id]) + 1
-            return out
+        def batch(ids: list[int]) -> dict[int, int]:
+            known = info.context.objects.get("Booking", {})
+            return waitlist_positions([known.get(pk) or BookingRow.objects.get(pk=pk) for pk in ids])
 
-        siblings = [b.slot_id for b in info.context.objects.get("Booking", {}).values() if b.status == "WAITLISTED"]
-        loader = info.context.loader("booking.waitlist", batch, default={})
-        return loader.load(root.slot_id, siblings).get(root.pk)  # type: ignore[no-any-return]
+        siblings = [b.pk for b in info.context.objects.get("Booking", {}).values() if b.status == "WAITLISTED"]
+        loader = info.context.loader("booking.waitlist", batch)
+        return loader.load(root.pk, siblings)  # type: ignore[no-any-return]
 
     @staticmethod
     def resolve_resident_name(root: Any, info: Info) -> str:
@@ -254,10 +250,6 @@ class Notification(ScopedNode, graphene.ObjectType):
 
         loader = info.context.loader("notification.booking", batch)
         return loader.load(root.booking_id, info.context.siblings("NotificationBooking"))
-
-
-def slot_global_id(view: Any) -> str:
-    return global_id("Slot", view.key)
 
 
 BookingConnection = make_connection(Booking)

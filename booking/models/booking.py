@@ -57,12 +57,6 @@ class BookingQuerySet(models.QuerySet["Booking"]):
     def active(self) -> BookingQuerySet:
         return self.filter(status__in=ACTIVE)
 
-    def for_slot(self, slot_id: int) -> BookingQuerySet:
-        return self.filter(slot_id=slot_id)
-
-    def of_user(self, user_id: int) -> BookingQuerySet:
-        return self.filter(user_id=user_id)
-
 
 class Booking(models.Model):
     resource = models.ForeignKey(Resource, models.PROTECT, related_name="bookings", verbose_name=_("resource"))

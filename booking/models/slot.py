@@ -8,8 +8,6 @@ held for communities and not yet booked. Counters change only by conditional UPD
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -17,13 +15,6 @@ from marketplace.models import Resource, Sex
 
 
 class SlotQuerySet(models.QuerySet["Slot"]):
-    def of_resource(self, resource_id: int) -> SlotQuerySet:
-        return self.filter(resource_id=resource_id)
-
-    def between(self, start: dt.datetime, end: dt.datetime) -> SlotQuerySet:
-        """Slots that start inside [start, end)."""
-        return self.filter(start__gte=start, start__lt=end)
-
     def open(self) -> SlotQuerySet:
         return self.filter(closed=False)
 

@@ -48,11 +48,13 @@ def _event(booking: Booking) -> Event:
     event.add("dtend", booking.end)
     event.add("dtstamp", booking.created_at)
     event.add("location", booking.resource.address)
-    lines = [str(_("Check-in code: %(code)s") % {"code": booking.check_in_code})]
-    if booking.note:
-        lines.append(booking.note)
-    event.add("description", "\n".join(lines))
     cancelled = booking.status in (BookingStatus.CANCELLED, BookingStatus.REJECTED)
+    # a cancelled or rejected booking's entry says so and carries no check-in code any more
+    lines = [] if cancelled else [str(_("Check-in code: %(code)s") % {"code": booking.check_in_code})]
+    if booking.note and not cancelled:
+        lines.append(booking.note)
+    if lines:
+        event.add("description", "\n".join(lines))
     event.add("status", "CANCELLED" if cancelled else
               "TENTATIVE" if booking.status in (BookingStatus.PENDING, BookingStatus.WAITLISTED) else "CONFIRMED")
     return event

@@ -12,7 +12,7 @@ from django.utils.functional import Promise
 from graphql import GraphQLError
 from graphql import GraphQLResolveInfo as Info
 
-from core.errors import ErrorCode, ServiceError, UserError
+from core.errors import ErrorCode, UserError
 
 from .enums import ErrorCode as ErrorCodeEnum
 from .scalars import DateTime
@@ -40,14 +40,6 @@ class UserErrorType(graphene.ObjectType):
 def coded_error(code: ErrorCode, message: str | Promise, **extensions: Any) -> GraphQLError:
     """A top-level error with extensions.code (and any further extensions, e.g. `until`)."""
     return GraphQLError(str(message), extensions={"code": str(code), **extensions})
-
-
-def user_errors(exc: ServiceError) -> list[UserError]:
-    return list(exc.errors)
-
-
-def user_error(code: ErrorCode, message: str | Promise, field: str | None = None) -> UserError:
-    return UserError(code=code, message=message, field=field)
 
 
 def errors_field() -> graphene.NonNull:

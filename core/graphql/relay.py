@@ -134,10 +134,17 @@ class ScopedNode:
     """
 
     node_model: str = ""
+    restricted = False  # True: `may_see` is checked wherever the type appears (core.graphql.visibility)
 
     @staticmethod
     def node_scope(viewer: Any) -> QuerySet[Any]:
         raise NotImplementedError
+
+    @classmethod
+    def may_see(cls, viewer: Any, obj: Any) -> bool:
+        """Whether `viewer` may see `obj` reached through any field (no query: a role check). The
+        type's one permission for nested fields; `node_scope` is the same rule as a queryset."""
+        return True
 
     @classmethod
     def is_type_of(cls, root: Any, info: Any) -> bool:

@@ -117,13 +117,6 @@ def apply_errors(form: forms.Form, errors: Iterable[Mapping[str, Any]],
         form.add_error(target, message)
 
 
-def first_error_field(form: forms.Form) -> str | None:
-    for name in form.fields:
-        if name in form.errors:
-            return name
-    return None
-
-
 def render_page(request: HttpRequest, template: str, context: Mapping[str, Any] | None = None,
                 status: int = 200) -> HttpResponse:
     ctx = {"me": viewer(request), "roles": roles_of(request), **(context or {})}

@@ -29,13 +29,6 @@ def viewer_of(info: Info) -> models.User | None:
     return info.context.user  # type: ignore[no-any-return]
 
 
-def _first(qs: Any, pk: Any) -> Any:
-    try:
-        return qs.filter(pk=int(pk)).first()
-    except (TypeError, ValueError):
-        return None
-
-
 class GeoPoint(graphene.ObjectType):
     lat = graphene.NonNull(graphene.Float)
     lon = graphene.NonNull(graphene.Float)

@@ -23,7 +23,11 @@ def allocations(viewer: User | None) -> Any:
         "community__subdistrict", "resource__unit__subdistrict", "match_run")
 
 
+def may_see_match_runs(viewer: User | None) -> bool:
+    return viewer is not None and viewer.is_district_staff
+
+
 def match_runs(viewer: User | None) -> Any:
-    if viewer is None or not viewer.is_district_staff:
+    if not may_see_match_runs(viewer):
         return MatchRun.objects.none()
     return MatchRun.objects.select_related("scope")

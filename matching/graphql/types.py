@@ -110,6 +110,11 @@ class MatchRun(ScopedNode, graphene.ObjectType):
 
     node_model = "matching.MatchRun"
     node_scope = staticmethod(permissions.match_runs)
+    restricted = True
+
+    @classmethod
+    def may_see(cls, viewer: Any, obj: Any) -> bool:
+        return permissions.may_see_match_runs(viewer)
 
     status = graphene.NonNull(MatchRunStatus)
     progress = graphene.NonNull(graphene.Float)
@@ -158,7 +163,7 @@ class Allocation(ScopedNode, graphene.ObjectType):
     need = graphene.NonNull(Need)
     community = graphene.NonNull(Community)
     resource = graphene.NonNull(Resource)
-    match_run = graphene.NonNull(MatchRun)
+    match_run = graphene.Field(MatchRun, description="S only; null for everyone else (as node(id:) of a MatchRun)")
     quantity = graphene.NonNull(graphene.Int)
     distance_m = graphene.NonNull(graphene.Int)
     weekdays = graphene.NonNull(graphene.List(graphene.NonNull(graphene.Int)))
