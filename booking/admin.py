@@ -3,27 +3,15 @@ looking, not for editing counters), so every model here is read-only."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
+
+from core.admin import ReadOnlyAdmin
 
 from .models import Booking, OpeningWindow, QuotaRule, QuotaSlot, Slot, StandingBooking, Suspension
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(Slot)
-class SlotAdmin(ReadOnly):
+class SlotAdmin(ReadOnlyAdmin):
     list_display = ("resource", "start", "end", "capacity", "booked", "held", "closed", "sex")
     list_filter = ("closed", "sex")
     raw_id_fields = ("resource", "window")
@@ -31,7 +19,7 @@ class SlotAdmin(ReadOnly):
 
 
 @admin.register(Booking)
-class BookingAdmin(ReadOnly):
+class BookingAdmin(ReadOnlyAdmin):
     list_display = ("id", "resource", "start", "status", "quantity", "created_at")
     list_filter = ("status",)
     raw_id_fields = ("resource", "slot", "user", "booked_by", "standing", "quota_slot", "community")
@@ -40,30 +28,30 @@ class BookingAdmin(ReadOnly):
 
 
 @admin.register(OpeningWindow)
-class OpeningWindowAdmin(ReadOnly):
+class OpeningWindowAdmin(ReadOnlyAdmin):
     list_display = ("resource", "weekdays", "start_time", "end_time", "ends_next_day", "capacity", "sex")
     raw_id_fields = ("resource", "event")
 
 
 @admin.register(QuotaRule)
-class QuotaRuleAdmin(ReadOnly):
+class QuotaRuleAdmin(ReadOnlyAdmin):
     list_display = ("id", "community", "resource", "amount", "starts_on", "ends_on", "removed_at")
     raw_id_fields = ("community", "resource")
 
 
 @admin.register(QuotaSlot)
-class QuotaSlotAdmin(ReadOnly):
+class QuotaSlotAdmin(ReadOnlyAdmin):
     list_display = ("rule", "slot", "amount", "used", "released")
     raw_id_fields = ("rule", "slot", "community")
 
 
 @admin.register(StandingBooking)
-class StandingBookingAdmin(ReadOnly):
+class StandingBookingAdmin(ReadOnlyAdmin):
     list_display = ("id", "resource", "weekdays", "start_time", "starts_on", "ends_on", "active")
     raw_id_fields = ("user", "resource", "booked_by")
 
 
 @admin.register(Suspension)
-class SuspensionAdmin(ReadOnly):
+class SuspensionAdmin(ReadOnlyAdmin):
     list_display = ("user", "starts_at", "until", "lifted_at")
     raw_id_fields = ("user",)

@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
+
+from core.admin import ReadOnlyAdmin
 
 from .models import Allocation, MatchRun, Need, UnservedReason
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(Need)
-class NeedAdmin(ReadOnly):
+class NeedAdmin(ReadOnlyAdmin):
     list_display = ("title", "community", "category", "quantity", "weekday_pattern", "priority", "starts_on",
                     "ends_on", "closed_at")
     list_filter = ("category", "weekday_pattern", "target_group", "priority")
@@ -30,14 +18,14 @@ class NeedAdmin(ReadOnly):
 
 
 @admin.register(MatchRun)
-class MatchRunAdmin(ReadOnly):
+class MatchRunAdmin(ReadOnlyAdmin):
     list_display = ("id", "status", "scope", "created_at", "progress", "served_quantity", "demand_quantity", "gap",
                     "starved_communities")
     list_filter = ("status",)
 
 
 @admin.register(Allocation)
-class AllocationAdmin(ReadOnly):
+class AllocationAdmin(ReadOnlyAdmin):
     list_display = ("id", "need", "community", "resource", "quantity", "distance_m", "start_time", "status",
                     "match_run")
     list_filter = ("status",)
@@ -45,6 +33,6 @@ class AllocationAdmin(ReadOnly):
 
 
 @admin.register(UnservedReason)
-class UnservedReasonAdmin(ReadOnly):
+class UnservedReasonAdmin(ReadOnlyAdmin):
     list_display = ("need", "code", "quantity", "match_run")
     list_filter = ("code",)
