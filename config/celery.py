@@ -1,4 +1,4 @@
-"""The Celery app, with the reliability settings of shared/RELIABILITY.md.
+"""The Celery app, with the reliability settings of docs/ARCHITECTURE.md.
 
 - Tasks are acknowledged late and rejected when their worker is lost, so a killed worker's task is
   redelivered; every task of ours is idempotent (a unique key per effect), which makes that safe.

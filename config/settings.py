@@ -1,4 +1,4 @@
-"""Settings, read from the environment (see README "Configuration" and shared/api/CLI.md).
+"""Settings, read from the environment (see README "Configuration" and docs/CLI.md).
 
 Defaults give the embedded mode: a SQLite file in the project folder and tasks run eagerly.
 With debug off the process refuses to start without a real secret key and allowed hosts.
@@ -109,7 +109,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Writers queue on the database lock instead of failing with "database is locked" (RELIABILITY.md).
+    # Writers queue on the database lock instead of failing with "database is locked" (docs/ARCHITECTURE.md).
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",

@@ -1,4 +1,4 @@
-"""The contract's enums (schema.graphql), declared once, with zh-hans/en labels.
+"""The API's enums (schema.graphql), declared once, with zh-hans/en labels.
 
 Models store their values (`models.CharField(choices=...)`); the GraphQL layer exposes each of them
 from this one declaration (`core.graphql.enums`). A new value is added here and nowhere else.
@@ -61,7 +61,7 @@ class BookingStatus(models.TextChoices):
 
 
 class NotificationKind(models.TextChoices):
-    """The contract's NotificationKind."""
+
 
     BOOKING_CONFIRMED = "BOOKING_CONFIRMED", _("Booking confirmed")
     BOOKING_APPROVED = "BOOKING_APPROVED", _("Booking approved")

@@ -1,4 +1,4 @@
-"""Translated labels of the contract's enum values (the API sends the stable names)."""
+"""Translated labels of the API's enum values (the API sends the stable names)."""
 
 from __future__ import annotations
 

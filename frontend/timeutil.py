@@ -1,4 +1,4 @@
-"""Local time of the district and the contract's ISO formats."""
+"""Local time of the district and the API's ISO formats."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def parse_date(value: str) -> dt.date | None:
 
 
 def iso(value: dt.datetime) -> str:
-    """A DateTime input with its offset, as the contract requires."""
+    """A DateTime input with its offset, as the API requires."""
     return value.astimezone(tz()).isoformat(timespec="seconds")
 
 

@@ -2,7 +2,7 @@
 
 The person themself, district staff and the community worker of the person's community see personal
 data in full; everyone else sees a masked name (张*明), a masked phone (138****1234), a masked e-mail
-and no birth date or disability (DESIGN.md "Personal data").
+and no birth date or disability (docs/ARCHITECTURE.md "Personal data").
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Defaults of a need that the contract states (maxDistanceM) — the demo generator holds the one table."""
+"""Defaults of a need that the API states (maxDistanceM) — the demo generator holds the one table."""
 
 from __future__ import annotations
 

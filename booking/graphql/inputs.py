@@ -1,4 +1,4 @@
-"""Input types of the booking mutations, named as in the contract."""
+"""Input types of the booking mutations, named as in schema.graphql."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 clearNoShow.
 
 Handlers parse input and find the objects in the viewer's scope (NOT_FOUND otherwise); the booking
-services check the rest of the contract's table and every rule.
+services check the rest of the API's table and every rule.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Who sees which bookings (the contract header's table), declared once for lists and node(id:)."""
+"""Who sees which bookings (docs/API.md, "Who may do what"), declared once for lists and node(id:)."""
 
 from __future__ import annotations
 

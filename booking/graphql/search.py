@@ -16,8 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,7 +25,7 @@ from core.graphql.errors import coded_error
 from marketplace.graphql.geo import bounding_box, distance_expression
 from marketplace.models import Resource, User
 
-from ..models import QuotaSlot, Slot
+from ..models import Slot
 
 RADIUS_MAX_M = 100_000
 SEARCH_MAX = 100
@@ -79,22 +78,17 @@ def validate_search(params: ResourceSearch) -> None:
 def _free_slots(viewer: User | None, params: ResourceSearch, now: dt.datetime) -> QuerySet[Any]:
     assert params.available_from is not None and params.available_to is not None
     start = max(params.available_from, now)
-    slots = Slot.objects.filter(resource_id=OuterRef("pk"), start__gte=start, start__lt=params.available_to,
-                                closed=False)
     sexes = ["ANY"] + ([viewer.sex] if viewer is not None and viewer.sex else [])
-    slots = slots.filter(sex__in=sexes)
-    free = F("capacity") - F("booked") - F("held")
     community_id = viewer.home_community_id if viewer is not None else None
-    if community_id is not None:
-        quota_left = (QuotaSlot.objects.filter(slot_id=OuterRef("pk"), community_id=community_id, released=False)
-                      .values("slot_id").annotate(left=Sum(F("amount") - F("used"))).values("left"))
-        free = free + Coalesce(Subquery(quota_left, output_field=IntegerField()), Value(0))
-    return slots.annotate(free=free).filter(free__gte=params.min_remaining or 1)
+    slots = Slot.objects.open().filter(resource_id=OuterRef("pk"), start__gte=start,
+                                                      start__lt=params.available_to, sex__in=sexes)
+    free: QuerySet[Any] = slots.with_remaining_for(community_id)
+    return free.filter(remaining__gte=params.min_remaining or 1)
 
 
 def search_resources(viewer: User | None, params: ResourceSearch, now: dt.datetime | None = None
                      ) -> QuerySet[Resource]:
-    """The listed resources matching `params`, in the contract's order. Raises a coded GraphQLError
+    """The listed resources matching `params`, in the API's order. Raises a coded GraphQLError
     (INVALID) for inconsistent arguments."""
     validate_search(params)
     now = now or timezone.now()

@@ -10,17 +10,18 @@ from __future__ import annotations
 from typing import Any
 
 import graphene
-from django.utils import timezone
 from django.utils.translation import gettext
 from graphene import relay
 from graphql import GraphQLResolveInfo as Info
 
 from booking.models import Booking as BookingRow
 from booking.models import StandingBooking as StandingBookingRow
+from booking.models.slot import remaining_for
 from booking.notifications.rendering import render
 from booking.services.quota import quota_remaining_for
 from booking.services.slots import SlotView, slot_view
 from booking.services.waitlist import waitlist_positions
+from core.clock import local_date
 from core.errors import ServiceError
 from core.graphql.enums import BookingStatus, NotificationKind, Sex
 from core.graphql.relay import ScopedNode, make_connection
@@ -101,13 +102,11 @@ class Slot(graphene.ObjectType):
         resource = _resource(info, root.resource_id)
         if resource is None or not resource.booking_open(root.start, info.context.now):
             return 0
-        remaining = int(root.open_remaining)
         viewer = viewer_of(info)
-        if viewer is not None and viewer.home_community_id is not None:
-            groups = viewer.eligible_groups(timezone.localdate(root.start))
-            if resource.target_group in groups:
-                remaining += _viewer_quota(info, root)
-        return remaining
+        eligible = (viewer is not None and viewer.home_community_id is not None
+                    and resource.target_group in viewer.eligible_groups(local_date(root.start)))
+        return remaining_for(open_remaining=int(root.open_remaining),
+                             quota_left=_viewer_quota(info, root) if eligible else 0, quota_counts=eligible)
 
 
 class StandingBooking(graphene.ObjectType):

@@ -1,7 +1,7 @@
 """Opening hours: the resource's django-scheduler Calendar and a plain mirror of its windows.
 
-The django-scheduler Events (frequency DAILY with `byweekday`, DESIGN.md notes) are the recurrence
-record; `OpeningWindow` mirrors each event's window in the contract's shape so lists
+The django-scheduler Events (frequency DAILY with `byweekday`, docs/ARCHITECTURE.md "Opening hours") are the recurrence
+record; `OpeningWindow` mirrors each event's window in the API's shape so lists
 (`Resource.openingHours`) and slot expansion read one table without expanding events per row.
 Both are written only by `booking.services.availability`, always together.
 """

@@ -8,15 +8,39 @@ held for communities and not yet booked. Counters change only by conditional UPD
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
+from django.db.models import F, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.models import Resource, Sex
+
+from .quota import QuotaSlot
+
+
+def remaining_for(*, open_remaining: int, quota_left: int, quota_counts: bool) -> int:
+    """Places left for one viewer (the Python form of `SlotQuerySet.with_remaining_for`): the slot's
+    open capacity plus, when the viewer may use it, what is left of their community's quota."""
+    return open_remaining + (quota_left if quota_counts else 0)
 
 
 class SlotQuerySet(models.QuerySet["Slot"]):
     def open(self) -> SlotQuerySet:
         return self.filter(closed=False)
+
+    def with_remaining_for(self, community_id: int | None) -> SlotQuerySet:
+        """Annotates `remaining`: places left for a viewer of `community_id` (None: anonymous or no
+        home community) — open capacity plus the community's unreleased quota left (the SQL form of
+        `remaining_for`)."""
+        free: Any = F("capacity") - F("booked") - F("held")
+        if community_id is not None:
+            quota_left = (QuotaSlot.objects.filter(slot_id=OuterRef("pk"), community_id=community_id,
+                                                   released=False)
+                          .values("slot_id").annotate(left=Sum(F("amount") - F("used"))).values("left"))
+            free = free + Coalesce(Subquery(quota_left, output_field=models.IntegerField()), Value(0))
+        return self.annotate(remaining=free)
 
 
 class Slot(models.Model):

@@ -2,7 +2,7 @@
 
 - `Notification`: the truth shown in the app. One row per (user, key): the key names the effect
   ("BOOKING_CONFIRMED:booking:12"), so an effect told twice (a retried task, a replayed request)
-  still yields one row (RELIABILITY.md I5). Title and message are not stored: they are rendered at
+  still yields one row (docs/ARCHITECTURE.md I5). Title and message are not stored: they are rendered at
   read time from kind + params in the viewer's language (`rendering.render`).
 - `OutboxMessage`: one row per (notification, channel), written in the same transaction as the
   notification, delivered at least once by Celery (on commit, then by the sweeper), with a bounded
@@ -28,7 +28,7 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
         return self.filter(read_at__isnull=True)
 
     def newest_first(self) -> NotificationQuerySet:
-        """The contract's order for myNotifications (stable for cursors)."""
+        """The API's order for myNotifications (stable for cursors)."""
         return self.order_by("-created_at", "-id")
 
 

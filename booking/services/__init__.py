@@ -39,5 +39,5 @@ calendar:  booking_ics(booking) -> bytes; feed_ics(user) -> bytes; booking_calen
            rotate_booking_secret(*, actor, booking) -> str
 jobs (periodic, see booking/tasks.py): send_reminders, extend_standing_bookings; quota.release_due_quota;
            lifecycle.expire_pending, lifecycle.mark_no_shows; waitlist.lapse_waitlists; availability.materialise_all
-Every function raises core.errors.ServiceError with contract codes; see each docstring.
+Every function raises core.errors.ServiceError with the API's error codes; see each docstring.
 """

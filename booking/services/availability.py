@@ -1,7 +1,8 @@
 """Opening hours, slots and closures: the only code that touches django-scheduler.
 
 Each window is a django-scheduler Event on the resource's own Calendar with a Rule of frequency DAILY
-and `byweekday` (DESIGN.md notes), mirrored by an `OpeningWindow` row that lists and expansion read.
+and `byweekday` (docs/ARCHITECTURE.md "Opening hours"), mirrored by an `OpeningWindow` row that lists
+and expansion read.
 
     set_opening_hours(*, actor, resource, windows, now=None) -> list[Booking]
     publish_resource_with_hours(*, actor, unit, data, windows=None, now=None) -> Resource
@@ -13,7 +14,7 @@ and `byweekday` (DESIGN.md notes), mirrored by an `OpeningWindow` row that lists
 
 Changing hours never drops a booking: a stored future slot that falls outside the new hours is
 deleted only when nothing was ever booked on it; otherwise it stays, closed to new bookings, and its
-active bookings are returned (the contract's `bookingsOutsideHours`). Lowering a slot's capacity below
+active bookings are returned (the API's `bookingsOutsideHours`). Lowering a slot's capacity below
 what it has booked and held is CONFLICT; raising it promotes the waitlist in the same transaction.
 """
 

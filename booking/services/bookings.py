@@ -1,4 +1,4 @@
-"""Making bookings: `book_slot`, the one creating service (DESIGN.md "Capacity and quota").
+"""Making bookings: `book_slot`, the one creating service (docs/ARCHITECTURE.md "Capacity and quota").
 
 `book_slot(*, actor, request, for_residents=None, idempotency_key=None, now=None) -> BookingResult`
 - one booking per (resident, slot); `request.slots` consecutive slots (1..8) all or nothing;

@@ -1,5 +1,5 @@
 """The capacity counters: the only code that changes `Slot.booked`/`held` and `QuotaSlot.used`
-for bookings (DESIGN.md "Capacity and quota", RELIABILITY.md).
+for bookings (docs/ARCHITECTURE.md "Capacity and quota", docs/ARCHITECTURE.md).
 
 - Open booking: `UPDATE slot SET booked = booked + q WHERE id = … AND booked + held + q <= capacity`;
   no row updated means FULL.

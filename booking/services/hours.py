@@ -2,7 +2,7 @@
 
 This is the same recurrence as the windows' django-scheduler Events (frequency DAILY, `byweekday`),
 computed from the plain `OpeningWindow` mirror so that many resources expand in one pass without a
-query per event (DESIGN.md: never expand per row). A test checks both agree.
+query per event (docs/ARCHITECTURE.md: never expand per row). A test checks both agree.
 
 Holidays (resources with `follows_holiday_calendar`, `chinese-calendar`):
 - a public holiday (a statutory day off, also when it falls on a weekend) opens no window;
@@ -27,7 +27,7 @@ WORKDAYS = frozenset(range(5))
 
 @dataclass(frozen=True)
 class WindowSpec:
-    """One opening window, as the contract's OpeningWindowInput (capacity resolved)."""
+    """One opening window, as the API's OpeningWindowInput (capacity resolved)."""
 
     weekdays: tuple[int, ...]
     start_time: dt.time

@@ -1,6 +1,6 @@
 """The one place booking calls the notifications app (`booking.notifications.services.notify`).
 
-Called inside the booking transaction with a unique key per effect (RELIABILITY.md I5), so a retried
+Called inside the booking transaction with a unique key per effect (docs/ARCHITECTURE.md I5), so a retried
 or replayed transaction never tells twice. While the notifications app is not installed the call is a
 no-op (logged), so booking works on its own.
 """

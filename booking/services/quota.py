@@ -1,4 +1,4 @@
-"""Quota: capacity of an accepted allocation held for one community (DESIGN.md "Capacity and quota").
+"""Quota: capacity of an accepted allocation held for one community (docs/ARCHITECTURE.md "Capacity and quota").
 
 Invariant: a slot's `held` = Σ(amount - used) over its unreleased quota slots. Holding and
 releasing change `held` only by conditional UPDATE with F(); the database's CheckConstraint

@@ -1,5 +1,5 @@
-"""One validator per booking rule, each raising ServiceError with the contract's code
-(contract.graphql, "Which code for which rule"). `bookings.py` calls them in order.
+"""One validator per booking rule, each raising ServiceError with the API's code
+(docs/API.md, "Which code for which rule"). `bookings.py` calls them in order.
 """
 
 from __future__ import annotations

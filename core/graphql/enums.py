@@ -1,4 +1,4 @@
-"""The contract's enums as GraphQL types, made from their one declaration in `core/enums.py`.
+"""The API's enums as GraphQL types, made from their one declaration in `core/enums.py`.
 
 `graphene.Enum.from_enum` keeps the Python enum as the GraphQL enum's values, so a model's stored value
 ("OPEN") or member (NeedStatus.OPEN) serialises as itself, and an argument arrives as a member.

@@ -1,4 +1,4 @@
-"""The one way into the data (DESIGN.md): `execute_operation()`.
+"""The one way into the data (docs/ARCHITECTURE.md): `execute_operation()`.
 
 Used by the `/graphql/` view and by every page of the web app alike, so both get the same rules:
 graphql-core's specified validation rules, the abuse limits of `limits.py`, introspection only with

@@ -1,4 +1,4 @@
-"""Abuse limits on a parsed, validated document (RELIABILITY.md "GraphQL abuse").
+"""Abuse limits on a parsed, validated document (docs/ARCHITECTURE.md "GraphQL abuse").
 
 Checked before anything runs (no SQL): depth, aliases, root fields, the `first` argument of every
 connection (0..100, default 20) and a node estimate (a connection multiplies what is under it by its

@@ -1,7 +1,7 @@
 """The base of every mutation: one `input`, a generated payload with `errors: [UserError!]!`.
 
 `mutation_field(name, input_type, handler, returns={...})` builds the root field and its payload type
-`<Name>Payload` (the contract's naming) from `returns`: a type `T` is a nullable `T` field, a list
+`<Name>Payload` (the API's naming) from `returns`: a type `T` is a nullable `T` field, a list
 `[T]` is `[T!]!` (empty when refused), and anything else is used as the field's GraphQL type. The
 resolver wraps the handler with what every mutation needs, in order: authentication
 (UNAUTHENTICATED), the token's `write` scope (PERMISSION_DENIED), the per-user rate limit

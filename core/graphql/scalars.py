@@ -1,4 +1,4 @@
-"""The contract's scalars: DateTime, Date, Time.
+"""The API's scalars: DateTime, Date, Time.
 
 - DateTime input must carry an offset (`2026-05-04T12:00:00+08:00` or `...Z`); a naive one is INVALID.
   Output is always in the district's zone, +08:00 (Asia/Shanghai).

@@ -1,4 +1,4 @@
-"""Template filters: contract values (ISO strings, enum names, global IDs) to what people read."""
+"""Template filters: API values (ISO strings, enum names, global IDs) to what people read."""
 
 from __future__ import annotations
 

@@ -171,7 +171,7 @@ EVERY_DAY: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)
 
 
 def default_max_distance(category: str, target_group: str) -> int:
-    """The contract's defaults: canteen 1,000 m for ELDERLY and 1,500 m otherwise, parking 800 m."""
+    """The API's defaults: canteen 1,000 m for ELDERLY and 1,500 m otherwise, parking 800 m."""
     if category == "CANTEEN":
         return 1000 if target_group == "ELDERLY" else 1500
     if category == "PARKING":

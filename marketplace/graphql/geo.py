@@ -1,4 +1,4 @@
-"""Great-circle distance (the contract's every distance), in Python and as an SQL expression.
+"""Great-circle distance (the API's every distance), in Python and as an SQL expression.
 
 The SQL form runs on PostgreSQL and SQLite alike (Django registers the math functions on SQLite);
 callers prefilter with `bounding_box()` so the trigonometry runs on few rows.

@@ -1,4 +1,4 @@
-"""Who sees what of the marketplace (the contract header's table), declared once.
+"""Who sees what of the marketplace (docs/API.md, "Who may do what"), declared once.
 
 Each function returns the queryset the viewer may see; list resolvers and `node(id:)` both use them,
 so a node lookup can never show what a list would hide.

@@ -2,7 +2,7 @@
 
 A small model rather than django-auditlog: our services write entries explicitly, with the reason a
 person gave (a rejection, a closure, a decline), which a change-tracking library cannot know; and
-STYLE.md rules out signals for our own logic. Rows are never updated or deleted through the ORM
+our own logic never runs from signals (docs/ARCHITECTURE.md). Rows are never updated or deleted through the ORM
 (the queryset and the model refuse); on PostgreSQL a trigger refuses it in SQL too.
 """
 

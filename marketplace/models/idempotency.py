@@ -1,4 +1,4 @@
-"""Idempotency keys of creating calls (DESIGN.md): one row per (user, key)."""
+"""Idempotency keys of creating calls (docs/ARCHITECTURE.md): one row per (user, key)."""
 
 from __future__ import annotations
 

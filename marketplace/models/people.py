@@ -130,7 +130,7 @@ class User(AbstractUser):
 
     @property
     def community_id(self) -> int | None:
-        """The contract's `User.community`: the home community, else the worker's community."""
+        """The API's `User.community`: the home community, else the worker's community."""
         return self.home_community_id or self.worker_community_id
 
     @property
@@ -164,7 +164,7 @@ class User(AbstractUser):
         return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
 
     def eligible_groups(self, day: dt.date) -> list[str]:
-        """The contract's `eligibleGroups`: ANYONE always; ELDERLY at 60+; DISABLED by the flag."""
+        """The API's `eligibleGroups`: ANYONE always; ELDERLY at 60+; DISABLED by the flag."""
         groups = ["ANYONE"]
         age = self.age_on(day)
         if age is not None and age >= 60:

@@ -1,4 +1,4 @@
-"""Idempotency keys for every creating call (DESIGN.md "Capacity and quota").
+"""Idempotency keys for every creating call (docs/ARCHITECTURE.md "Capacity and quota").
 
 The same key from the same user returns the first result for 24 hours; the same key with another
 input is CONFLICT. Use inside the service's transaction:

@@ -1,4 +1,4 @@
-"""Counting task deliveries (RELIABILITY.md: "a bounded attempt counter so a poison task is
+"""Counting task deliveries (docs/ARCHITECTURE.md: "a bounded attempt counter so a poison task is
 dead-lettered, not looped").
 
 Tasks are acknowledged late and requeued when their worker dies, so a message that kills its worker

@@ -1,7 +1,7 @@
 """Matching mutations: postNeed, updateNeed, closeNeed, supportNeed, runMatching, respondToAllocation.
 
 Handlers find the objects in the viewer's scope (NOT_FOUND otherwise) and call matching.services,
-which check the contract's table and every rule.
+which check the API's table and every rule.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Who sees which needs, allocations and runs (the contract header's table), declared once.
+"""Who sees which needs, allocations and runs (docs/API.md, "Who may do what"), declared once.
 
 needs: residents and workers see their community's; unit admins those with an allocation to their unit;
 district staff all. allocations: workers (their community), unit admins (their unit), staff.

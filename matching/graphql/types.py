@@ -183,7 +183,7 @@ class Allocation(ScopedNode, graphene.ObjectType):
     @staticmethod
     def resolve_need(root: Any, info: Info) -> Any:
         need = info.context.object_of("Need", root.need_id) or need_by_id(info, root.need_id)
-        if need is None:  # an allocation to the viewer's unit shows its need (contract: U sees those needs)
+        if need is None:  # an allocation to the viewer's unit shows its need (docs/API.md: U sees those needs)
             need = NeedRow.objects.with_served().select_related("community__subdistrict").get(pk=root.need_id)
         return need
 

@@ -46,11 +46,11 @@ class AllocationQuerySet(models.QuerySet["Allocation"]):
         return self.filter(cond)
 
     def newest_run_first(self) -> AllocationQuerySet:
-        """The contract's order of the `allocations` query."""
+        """The API's order of the `allocations` query."""
         return self.order_by("-match_run_id", "community__name", "need_id", "id")
 
     def by_community_then_need(self) -> AllocationQuerySet:
-        """The contract's order of `MatchRun.allocations`."""
+        """The API's order of `MatchRun.allocations`."""
         return self.order_by("community__name", "community_id", "need_id", "id")
 
 

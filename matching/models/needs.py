@@ -75,7 +75,7 @@ class NeedQuerySet(models.QuerySet["Need"]):
         return self.filter(cond)
 
     def by_priority(self) -> NeedQuerySet:
-        """The contract's order: priority desc, then createdAt."""
+        """The API's order: priority desc, then createdAt."""
         return self.order_by("-priority", "created_at", "id")
 
 

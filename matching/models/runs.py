@@ -1,4 +1,4 @@
-"""Match runs: a state machine QUEUED -> RUNNING -> SUCCEEDED | FAILED (RELIABILITY.md).
+"""Match runs: a state machine QUEUED -> RUNNING -> SUCCEEDED | FAILED (docs/ARCHITECTURE.md).
 
 Invariants:
 - at most one QUEUED or RUNNING run per overlapping scope (the district overlaps every subdistrict),

@@ -10,5 +10,5 @@
                                       now=None) -> Allocation
     adapter.load_problem(run) -> (solver.Problem, Keys)              (the only ORM <-> solver adapter)
 
-Every function is one transaction and raises `core.errors.ServiceError` with contract codes.
+Every function is one transaction and raises `core.errors.ServiceError` with the API's error codes.
 """

@@ -38,7 +38,7 @@ SPAN_MAX_DAYS = 366
 
 @dataclass(frozen=True)
 class NeedFields:
-    """The contract's PostNeedInput (snake_case); None means "not given"."""
+    """The API's PostNeedInput (snake_case); None means "not given"."""
 
     category: str | None = None
     title: str | None = None
@@ -61,7 +61,7 @@ class NeedFields:
 
 @dataclass(frozen=True)
 class NeedChanges:
-    """The contract's UpdateNeedInput: what a worker may change after posting."""
+    """The API's UpdateNeedInput: what a worker may change after posting."""
 
     title: str | None = None
     quantity: int | None = None

@@ -1,4 +1,4 @@
-"""Match runs: starting one, and the steps its Celery tasks take (RELIABILITY.md "Celery").
+"""Match runs: starting one, and the steps its Celery tasks take (docs/ARCHITECTURE.md "Celery").
 
 State machine QUEUED -> RUNNING -> SUCCEEDED | FAILED, every move a conditional UPDATE on the status:
 - `start_match_run` (district staff, or the system for the command) queues a run; CONFLICT while an

@@ -1,4 +1,4 @@
-"""Pure-Python matching solver (no Django): see ``api`` for the entry points and MATCHING.md for the model."""
+"""Pure-Python matching solver (no Django): see ``api`` for the entry points and matching/README.md for the model."""
 
 from .api import merge, prepare, solve, solve_part
 from .audit import AuditError

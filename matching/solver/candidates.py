@@ -1,6 +1,6 @@
 """Candidates: (need, resource, block) triples that may serve a need, built with a spatial index.
 
-Semantics (MATCHING.md "Our semantics"): a block serves a need when, on every day of the need's weekday
+Semantics (matching/README.md "Our semantics"): a block serves a need when, on every day of the need's weekday
 pattern, the block starts inside the need's window [start, end) (halls: the block lies inside it). A block
 that opens after midnight can serve a window that ends the next day: it is then taken on the following
 weekday (``offset`` 1). A candidate's capacity is the block's free capacity minimised over the need's

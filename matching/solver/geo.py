@@ -1,6 +1,6 @@
 """Great-circle distances and a uniform grid index over points.
 
-The distance is the contract's one distance: haversine on a sphere of radius 6,371,008.8 m, rounded
+The distance is the API's one distance: haversine on a sphere of radius 6,371,008.8 m, rounded
 down to whole metres by callers that store it.
 """
 

@@ -1,4 +1,4 @@
-"""What every run reports (MATCHING.md "Every run reports"), computed from allocations alone.
+"""What every run reports (matching/README.md "Every run reports"), computed from allocations alone.
 
 - ``servable`` per need: units the need could get alone (min(units, its k largest site capacities));
   community shares are served / servable over communities with servable demand (a community nothing can

@@ -1,4 +1,4 @@
-"""I1–I3 of RELIABILITY.md, checked after concurrency, property and service tests."""
+"""I1–I3 of docs/ARCHITECTURE.md, checked after concurrency, property and service tests."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """No overbooking under real concurrency (PostgreSQL), with a control that shows the race when the
-guard is switched off (RELIABILITY.md; pretix's practice). Threads each use and close their own
+guard is switched off (docs/ARCHITECTURE.md; pretix's practice). Threads each use and close their own
 database connection; I1–I3 are checked afterwards."""
 
 from __future__ import annotations

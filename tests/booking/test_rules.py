@@ -1,4 +1,4 @@
-"""Every booking rule's coded error (contract.graphql, "Which code for which rule"), and that a
+"""Every booking rule's coded error (docs/API.md, "Which code for which rule"), and that a
 refusal writes nothing."""
 
 from __future__ import annotations

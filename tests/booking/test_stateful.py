@@ -1,6 +1,6 @@
 """A stateful property test (hypothesis): random sequences of book / cancel / close / approve /
 reject / expire / change capacity / add and release quota (promotion follows from them), checking
-I1–I3 of RELIABILITY.md after every step. SQLite by default; each example rolls back."""
+I1–I3 of docs/ARCHITECTURE.md after every step. SQLite by default; each example rolls back."""
 
 from __future__ import annotations
 

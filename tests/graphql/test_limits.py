@@ -1,4 +1,4 @@
-"""Abuse limits (RELIABILITY.md): each is refused with code INVALID before any SQL runs; graphql-core's
+"""Abuse limits (docs/ARCHITECTURE.md): each is refused with code INVALID before any SQL runs; graphql-core's
 own rules still apply; introspection only with DEBUG."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`python manage.py add_user USERNAME --role ROLE [...]` (shared/api/CLI.md)."""
+"""`python manage.py add_user USERNAME --role ROLE [...]` (docs/CLI.md)."""
 
 from __future__ import annotations
 

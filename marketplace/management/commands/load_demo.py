@@ -1,4 +1,4 @@
-"""`python manage.py load_demo [--scale S] [--seed N] [--force]` (shared/api/CLI.md)."""
+"""`python manage.py load_demo [--scale S] [--seed N] [--force]` (docs/CLI.md)."""
 
 from __future__ import annotations
 

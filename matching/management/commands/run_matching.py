@@ -1,4 +1,4 @@
-"""`python manage.py run_matching [--horizon-days N] [--subdistrict NAME]` (shared/api/CLI.md).
+"""`python manage.py run_matching [--horizon-days N] [--subdistrict NAME]` (docs/CLI.md).
 
 Queues a match run as the system and waits for it with a progress bar; prints served/demand, bound, gap,
 starved communities and the time. Bad input (or a conflicting run): a message and exit 2; a failed run:
