@@ -15,8 +15,8 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.urls import NoReverseMatch
 from django.utils.translation import gettext_lazy as _
 
-from booking.graphql.stats import contribution, utilisation_points
 from booking.models import OpeningWindow, QuotaRule, Slot
+from booking.services import figures
 from booking.services import quota as quota_service
 from booking.services.calendar import booking_calendar_url as url_of
 from booking.services.calendar import feed_url
@@ -133,8 +133,12 @@ def booking_calendar_url(info: Any, booking: Any) -> str | None:
 
 
 def unit_contribution(info: Any, unit: WorkUnit, first_day: dt.date, last_day: dt.date) -> list[Any]:
-    return contribution(info, unit, first_day, last_day)
+    return figures.contribution(unit, first_day, last_day)
 
 
 def resource_utilisation(info: Any, resource: Resource, first_day: dt.date, last_day: dt.date) -> list[Any]:
-    return utilisation_points(info, resource, first_day, last_day)
+    """Weekly points, batched over the resources on the page."""
+    figures.check_days(first_day, last_day)
+    loader = info.context.loader(("resource.utilisation", first_day, last_day),
+                                 lambda ids: figures.utilisation_by_week(ids, first_day, last_day), default=[])
+    return loader.load(resource.pk, info.context.siblings("Resource"))  # type: ignore[no-any-return]

@@ -1,5 +1,5 @@
 """District figures: served rates from needs and their accepted allocations, utilisation and bookings
-from booking/graphql/stats.py (over the open slots derived from opening hours). Computed from the rows
+from booking/services/figures.py (over the open slots derived from opening hours). Computed from the rows
 each time, in a fixed number of queries; never counters kept by hand.
 
 A need counts in a period when its date range overlaps it; demand is the matcher's unit (a hall need is
@@ -12,7 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from booking.graphql.stats import Figures, check_days, figures
+from booking.services.figures import Figures, check_days, figures
 from core.clock import at
 from core.graphql.relay import global_id
 from marketplace.models import Community, Resource, Subdistrict

@@ -1,4 +1,5 @@
-"""Figures from the data over the period's open slots, derived from opening hours (never counters).
+"""Figures of use (a service: GraphQL only shapes them), over the period's open slots derived from
+opening hours — computed from the rows, never counters kept by hand.
 
 - capacity: every occurrence of every opening window in the period (the holiday calendar applied),
   at the slot's capacity, less the capacity of stored slots that were closed;
@@ -19,16 +20,16 @@ from typing import Any
 from django.db.models import Count, Sum
 from django.utils.translation import gettext_lazy as _
 
-from booking.models import Booking, Slot
-from booking.services.hours import window_opens_on
-from booking.services.slots import windows_by_resource
+from booking.models import Booking, BookingStatus, Slot
 from core.clock import at, local_date
-from core.errors import ErrorCode
-from core.graphql.errors import coded_error
+from core.errors import ErrorCode, ServiceError
 from marketplace.models import BookingMode, Resource, WorkUnit
 
-TAKES_CAPACITY = ("PENDING", "CONFIRMED", "CHECKED_IN", "NO_SHOW")
-SHARED = ("CONFIRMED", "CHECKED_IN", "NO_SHOW")
+from .hours import window_opens_on
+from .slots import windows_by_resource
+
+TAKES_CAPACITY = (BookingStatus.PENDING, BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN, BookingStatus.NO_SHOW)
+SHARED = (BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN, BookingStatus.NO_SHOW)
 PERIOD_MAX_DAYS = 366
 
 
@@ -58,9 +59,10 @@ class Figures:
 
 
 def check_days(first_day: dt.date, last_day: dt.date, longest: int = PERIOD_MAX_DAYS) -> None:
+    """Raises ServiceError (INVALID) for a reversed period or one longer than `longest` days."""
     if last_day < first_day or (last_day - first_day).days + 1 > longest:
-        raise coded_error(ErrorCode.INVALID, _("The period must end on or after its first day and span at most "
-                                               "366 days."))
+        raise ServiceError.of(ErrorCode.INVALID, _("The period must end on or after its first day and span at "
+                                                   "most 366 days."))
 
 
 def week_of(day: dt.date) -> dt.date:
@@ -101,9 +103,9 @@ def figures(resources: Iterable[Resource], first_day: dt.date, last_day: dt.date
         f = out[key(row["resource_id"], local_date(row["start"]))]
         quantity, count, status = int(row["q"] or 0), int(row["n"]), row["status"]
         f.booked += quantity
-        if status == "CHECKED_IN":
+        if status == BookingStatus.CHECKED_IN:
             f.checked_in += quantity
-        if status == "NO_SHOW":
+        if status == BookingStatus.NO_SHOW:
             f.no_shows += quantity
         if status in SHARED:
             f.bookings += count
@@ -114,7 +116,7 @@ def figures(resources: Iterable[Resource], first_day: dt.date, last_day: dt.date
     return out
 
 
-def contribution(info: Any, unit: WorkUnit, first_day: dt.date, last_day: dt.date) -> list[dict[str, Any]]:
+def contribution(unit: WorkUnit, first_day: dt.date, last_day: dt.date) -> list[dict[str, Any]]:
     """What the unit shared in the period, one line per category it has resources of."""
     check_days(first_day, last_day)
     resources = list(Resource.objects.filter(unit=unit))
@@ -126,18 +128,13 @@ def contribution(info: Any, unit: WorkUnit, first_day: dt.date, last_day: dt.dat
             for c, f in by_category.items()]
 
 
-def utilisation_points(info: Any, resource: Resource, first_day: dt.date, last_day: dt.date
-                       ) -> list[dict[str, Any]]:
-    """Weekly points (weeks start on Monday) over the period; batched over the resources on the page."""
+def utilisation_by_week(resource_ids: list[int], first_day: dt.date, last_day: dt.date
+                        ) -> dict[int, list[dict[str, Any]]]:
+    """Weekly points (weeks start on Monday) over the period, for each resource."""
     check_days(first_day, last_day)
-
-    def batch(ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-        resources = list(Resource.objects.filter(pk__in=ids))
-        found = figures(resources, first_day, last_day, weekly=True)
-        weeks = sorted({week_of(d) for d in _days(first_day, last_day)})
-        return {rid: [{"week_start": w, "capacity": found[(rid, w)].capacity, "booked": found[(rid, w)].booked,
-                       "checked_in": found[(rid, w)].checked_in, "no_shows": found[(rid, w)].no_shows}
-                      for w in weeks] for rid in ids}
-
-    loader = info.context.loader(("resource.utilisation", first_day, last_day), batch, default=[])
-    return loader.load(resource.pk, info.context.siblings("Resource"))  # type: ignore[no-any-return]
+    resources = list(Resource.objects.filter(pk__in=resource_ids))
+    found = figures(resources, first_day, last_day, weekly=True)
+    weeks = sorted({week_of(d) for d in _days(first_day, last_day)})
+    return {rid: [{"week_start": w, "capacity": found[(rid, w)].capacity, "booked": found[(rid, w)].booked,
+                   "checked_in": found[(rid, w)].checked_in, "no_shows": found[(rid, w)].no_shows}
+                  for w in weeks] for rid in resource_ids}
