@@ -188,6 +188,8 @@ def allocations(request: HttpRequest) -> HttpResponse:
     rate = operations.run(request, "CommunityServedRate", {"community": community, "from": first.isoformat(),
                                                            "to": last.isoformat()})["node"] or {}
     rows = result["allocations"]
+    waiting = operations.run(request, "CommunityAllocations", {"community": community, "status": "PROPOSED"})
     return render_page(request, "frontend/worker/allocations.html", {
         "rows": [e["node"] for e in rows["edges"]], "page_info": rows["pageInfo"],
+        "waiting": waiting["allocations"]["totalCount"],
         "served_rate": rate.get("servedRate"), "first": first, "last": last})
