@@ -116,3 +116,17 @@ def shortdate(value: dt.date | dt.datetime | str | None) -> str:
     if _zh():
         return f"{value.month}月{value.day}日（{weekday}）"
     return f"{weekday} {value.day} {value.strftime('%b')}"
+
+
+@register.filter
+def timespan(begins: dt.datetime | None, ends: dt.datetime | None) -> str:
+    """18:00–20:00, or 19:00–次日 07:30 when it ends on a later day."""
+    if begins is None:
+        return ""
+    text = begins.strftime("%H:%M")
+    if ends is None:
+        return text
+    later = ends.date() > begins.date()
+    from django.utils.translation import gettext
+
+    return f"{text}–{gettext('next day') + ' ' if later else ''}{ends.strftime('%H:%M')}"

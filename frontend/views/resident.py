@@ -59,18 +59,6 @@ def resources(request: HttpRequest) -> HttpResponse:
         "page_info": page_info})
 
 
-def slot_state(slot: dict[str, Any]) -> str:
-    """free | closed | full (the waiting list is open) | unavailable (past, or outside the booking window)."""
-    if slot["closed"]:
-        return "closed"
-    if slot["remaining"] > 0:
-        return "free"
-    begins = parse_datetime(slot["start"])
-    if slot["booked"] + slot["held"] >= slot["capacity"] and begins is not None and begins > now():
-        return "full"
-    return "unavailable"
-
-
 def _week_start(request: HttpRequest) -> dt.date:
     chosen = parse_date(request.GET.get("week", ""))
     return monday_of(chosen or today())
@@ -88,7 +76,7 @@ def resource(request: HttpRequest, rid: str) -> HttpResponse:
     for slot in node["slots"]:
         begins = parse_datetime(slot["start"])
         if begins is not None:
-            days[(begins.date() - week).days % 7]["slots"].append({**slot, "state": slot_state(slot)})
+            days[(begins.date() - week).days % 7]["slots"].append(slot)
     return render_page(request, "frontend/resident/resource.html", {
         "resource": node, "days": days, "week": week,
         "prev_week": week - dt.timedelta(days=7), "next_week": week + dt.timedelta(days=7),
@@ -113,16 +101,19 @@ def book(request: HttpRequest, rid: str) -> HttpResponse:
     start_text = request.POST.get("start") or request.GET.get("start", "")
     node, slot = slot_at(request, rid, start_text)
     begins = parse_datetime(start_text)
-    initial = {"start": start_text, "quantity": 1, "weekdays": [begins.weekday()] if begins else []}
+    full = slot is not None and slot["state"] == "FULL"
+    initial = {"start": start_text, "quantity": 1, "weekdays": [begins.weekday()] if begins else [],
+               "joinWaitlist": full}
     if request.method == "POST":
-        form = BookForm(request.POST, resource=node)
+        form = BookForm(request.POST, resource=node, full=full)
         if form.is_valid():
             result = operations.run(request, "BookSlot", {"input": form.variables(node["id"])})["bookSlot"]
             if not result["errors"]:
                 booking = result["booking"] or {}
                 if booking.get("status") == "WAITLISTED":
-                    messages.success(request, _("You are on the waiting list. We will tell you when a place "
-                                                "is free."))
+                    messages.success(request, _("You are number %(n)s on the waiting list. We will tell you "
+                                                "when a place is free.") % {"n": booking.get("waitlistPosition")
+                                                                            or 1})
                 elif booking.get("status") == "PENDING":
                     messages.success(request, _("Your request was sent. The unit will approve it."))
                 else:
@@ -131,10 +122,10 @@ def book(request: HttpRequest, rid: str) -> HttpResponse:
             apply_errors(form, result["errors"], {"start": "__all__", "resourceId": "__all__",
                                                   "slots": "__all__", "forResidents": "__all__"})
     else:
-        form = BookForm(initial=initial, resource=node)
-    full = slot is not None and slot["remaining"] <= 0
+        form = BookForm(initial=initial, resource=node, full=full)
     return render_page(request, "frontend/resident/book.html", {
-        "resource": node, "slot": slot, "form": form.mark_errors(), "full": full, "start": start_text})
+        "resource": node, "slot": slot, "form": form.mark_errors(), "full": full, "start": start_text,
+        "held": (slot or {}).get("myBooking")})
 
 
 @page(RESIDENT)

@@ -51,3 +51,77 @@ def test_a_reversed_or_overlong_period_says_so_and_shows_the_horizon(world: Worl
         response = client.get(f"/district/?{query}")
         assert response.status_code == 200, query
         assert response.context["problem"], query
+
+
+def _full_hall(world: World):  # type: ignore[no-untyped-def]
+    """A one-place reading room tomorrow 09:00–10:00, already taken by the neighbour."""
+    import datetime as dt
+
+    from booking.services.availability import set_opening_hours
+    from booking.services.bookings import BookingRequest, book_slot
+    from booking.services.hours import WindowSpec
+    from tests.factories import ResourceFactory
+
+    from .conftest import EVERY_DAY
+
+    room = ResourceFactory(unit=world.unit, name="阅览室", category="OTHER", capacity=1)
+    set_opening_hours(actor=None, resource=room, windows=[
+        WindowSpec(weekdays=EVERY_DAY, start_time=dt.time(9), end_time=dt.time(10))])
+    taken = book_slot(actor=world.neighbour, request=BookingRequest(resource=room, start=world.tomorrow_at(9)))
+    return room, taken.booking
+
+
+def test_a_full_slot_offers_one_button_to_join_the_waiting_list(world: World):
+    from booking.models import Booking
+
+    from .helpers import gid
+
+    room, _ = _full_hall(world)
+    start = world.tomorrow_at(9).isoformat()
+    client = client_for(world.resident)
+    # the week shows the slot as full, with the waiting list as its action
+    week = client.get(f"/resources/{gid('Resource', room.pk)}/").content.decode()
+    assert "slot full" in week
+    # the booking page has no separate box to tick, one button
+    page = client.get(f"/resources/{gid('Resource', room.pk)}/book/", {"start": start})
+    html = page.content.decode()
+    assert 'type="checkbox" name="joinWaitlist"' not in html and "name=\"standing\"" not in html
+    assert page.context["full"]
+    # when she presses it, with the form as the page gave it
+    response = client.post(f"/resources/{gid('Resource', room.pk)}/book/",
+                           {"start": start, "quantity": 1, "joinWaitlist": "True"})
+    assert response.status_code == 302
+    mine = Booking.objects.get(user=world.resident, resource=room)
+    assert mine.status == "WAITLISTED"
+    # then the week and the booking page tell her her place on the list instead of offering it again
+    week = client.get(f"/resources/{gid('Resource', room.pk)}/").content.decode()
+    assert "slot mine" in week and "slot full" not in week
+    again = client.get(f"/resources/{gid('Resource', room.pk)}/book/", {"start": start})
+    assert again.context["held"]["status"] == "WAITLISTED" and "<form method=\"post\" class=\"stack\"" not in \
+        again.content.decode()
+
+
+def test_the_holder_of_a_slot_is_not_offered_the_waiting_list(world: World):
+    from .helpers import gid
+
+    room, _ = _full_hall(world)
+    client = client_for(world.neighbour)
+    page = client.get(f"/resources/{gid('Resource', room.pk)}/book/", {"start": world.tomorrow_at(9).isoformat()})
+    assert page.context["held"]["status"] == "CONFIRMED"
+    assert "Join the waiting list" not in page.content.decode() and "加入候补" not in page.content.decode()
+
+
+def test_a_worker_puts_a_resident_on_the_waiting_list_of_a_full_slot(world: World):
+    from booking.models import Booking
+
+    from .helpers import gid
+
+    room, _ = _full_hall(world)
+    client = client_for(world.worker)
+    rid, start = gid("Resource", room.pk), world.tomorrow_at(9).isoformat()
+    page = client.get("/community/book/", {"resource": rid, "start": start})
+    assert page.context["full"]
+    response = client.post("/community/book/", {"resource": rid, "start": start, "quantity": 1,
+                                                "joinWaitlist": "True", "residents": [gid("User", world.resident.pk)]})
+    assert response.status_code == 302
+    assert Booking.objects.get(user=world.resident, resource=room).status == "WAITLISTED"
