@@ -134,13 +134,17 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
     upcoming = operations.run(request, "MyBookings", {
         "from": iso(now() - dt.timedelta(hours=3)),
         "statuses": ["PENDING", "CONFIRMED", "WAITLISTED", "CHECKED_IN"]})["myBookings"]
-    past = operations.run(request, "MyBookings", {
+    # earlier: what is over, and what was cancelled or refused (also of days still to come)
+    over = operations.run(request, "MyBookings", {
         "from": iso(now() - dt.timedelta(days=60)), "to": iso(now()),
-        "statuses": ["CANCELLED", "REJECTED", "CHECKED_IN", "NO_SHOW", "CONFIRMED"]})["myBookings"]
+        "statuses": ["CHECKED_IN", "NO_SHOW", "CONFIRMED"]})["myBookings"]
+    ended = operations.run(request, "MyBookings", {
+        "from": iso(now() - dt.timedelta(days=60)), "statuses": ["CANCELLED", "REJECTED"]})["myBookings"]
+    shown = {e["node"]["id"] for e in upcoming["edges"]}
+    past = [e["node"] for e in [*over["edges"], *ended["edges"]] if e["node"]["id"] not in shown]
+    past.sort(key=lambda b: b["start"], reverse=True)
     return render_page(request, "frontend/resident/bookings.html", {
-        "upcoming": [e["node"] for e in upcoming["edges"]],
-        "past": [e["node"] for e in reversed(past["edges"])],
-    })
+        "upcoming": [e["node"] for e in upcoming["edges"]], "past": past})
 
 
 @page(RESIDENT, "COMMUNITY_WORKER")
@@ -216,8 +220,31 @@ def my_data(request: HttpRequest) -> HttpResponse:
         return response
     data = operations.run(request, "MyData")
     return render_page(request, "frontend/resident/my_data.html", {
-        "data": data, "pretty": json.dumps(data.get("me"), ensure_ascii=False, indent=2),
-        "bookings": data["myBookings"]["totalCount"], "may_delete": may_delete_own_account(request)})
+        "me_data": data.get("me") or {}, "booking_rows": [e["node"] for e in data["myBookings"]["edges"]],
+        "notifications": len(data["myNotifications"]["edges"]),
+        "bookings": data["myBookings"]["totalCount"], "may_delete": may_delete_own_account(request),
+        "may_rotate": operations.optional("RotateCalendarSecret") is not None})
+
+
+@page()
+def rotate_calendar(request: HttpRequest) -> HttpResponse:
+    """POST: a new secret calendar address (rotateCalendarSecret); the old one stops working. With
+    `booking`, that booking's .ics address; otherwise the viewer's own feed."""
+    booking = request.POST.get("booking") or ""
+    back = reverse("frontend:booking", args=[booking]) if booking else reverse("frontend:my-data")
+    if request.method != "POST":
+        return HttpResponseRedirect(back)
+    if operations.optional("RotateCalendarSecret") is None:
+        messages.error(request, _("Changing the calendar address is not available yet."))
+        return HttpResponseRedirect(back)
+    variables = {"bookingId": unslug(booking)} if booking else {}
+    payload = operations.run(request, "RotateCalendarSecret", {"input": variables})["rotateCalendarSecret"]
+    if payload["errors"]:
+        messages.error(request, payload["errors"][0]["message"])
+    else:
+        messages.success(request, _("The calendar address is changed. The old address no longer works; add "
+                                    "the new one to your calendar."))
+    return HttpResponseRedirect(back)
 
 
 @page()

@@ -125,3 +125,28 @@ def test_a_worker_puts_a_resident_on_the_waiting_list_of_a_full_slot(world: Worl
                                                 "joinWaitlist": "True", "residents": [gid("User", world.resident.pk)]})
     assert response.status_code == 302
     assert Booking.objects.get(user=world.resident, resource=room).status == "WAITLISTED"
+
+
+def test_my_data_is_readable_with_a_download_and_the_calendar_address_to_copy(world: World):
+    client = client_for(world.resident)
+    response = client.get("/me/data/")
+    html = response.content.decode()
+    text = _text(html)
+    # no JSON, no English keys, no base64 ids, no enum codes in what she reads
+    for raw in ("{", '"displayName"', "residencyVerified", "RESIDENT", "VXNlcj", "ELDERLY"):
+        assert raw not in text, raw
+    assert "王秀英" in text
+    # the file download stays, and the feed address is in a field with copy and rotate buttons
+    assert 'href="?download=1"' in html
+    assert 'id="feed-url"' in html and 'data-copy="feed-url"' in html
+    assert 'action="/me/calendar/rotate/"' in html and 'value="rotateCalendarSecret"' in html
+
+
+def test_rotating_the_calendar_address_never_fails(world: World):
+    from frontend import operations
+
+    client = client_for(world.resident)
+    response = client.post("/me/calendar/rotate/", follow=True)
+    assert response.status_code == 200
+    if operations.optional("RotateCalendarSecret") is None:  # not in this build's API yet
+        assert response.context["messages"]
