@@ -111,3 +111,24 @@ def pipeline(stats: dict[str, Any]) -> list[dict[str, Any]]:
                                                   int(stats.get("proposedQuantity") or 0)),
              ("accepted", _("Accepted by units"), int(stats.get("servedQuantity") or 0))]
     return [{"key": k, "label": label, "value": v, "max": max(demand, 1)} for k, label, v in steps]
+
+
+def picker_map(places: Sequence[dict[str, Any]], size: int = 600) -> dict[str, Any]:
+    """The district's communities as grey dots, with the bounds a click is turned back into coordinates
+    with (static/frontend/app.js: x = margin + (lon - lon0) / span * (size - 2 margin), y likewise)."""
+    points = [p["location"] for p in places]
+    if not points:
+        return {"dots": [], "size": size, "bounds": None}
+    lats, lons = [p["lat"] for p in points], [p["lon"] for p in points]
+    pad = 0.004  # about 400 m around the outermost communities, so a unit at the edge can be placed
+    lat0, lon0 = min(lats) - pad, min(lons) - pad
+    span = max(max(lats) - min(lats), max(lons) - min(lons)) + 2 * pad
+    margin = 12
+
+    def place(loc: dict[str, float]) -> tuple[float, float]:
+        x = margin + (loc["lon"] - lon0) / span * (size - 2 * margin)
+        y = size - margin - (loc["lat"] - lat0) / span * (size - 2 * margin)
+        return round(x, 1), round(y, 1)
+
+    return {"dots": [place(p) for p in points], "size": size,
+            "bounds": {"lat0": lat0, "lon0": lon0, "span": span, "margin": margin}}
