@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -78,8 +79,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def runs(request: HttpRequest) -> HttpResponse:
     """Start a match run (whole district or one subdistrict) and see the latest runs."""
     if request.method == "POST":
-        horizon = request.POST.get("horizonDays", "28")
-        variables: dict[str, Any] = {"horizonDays": int(horizon) if horizon.isdigit() else 28}
+        horizon = request.POST.get("horizonDays", "28").strip() or "28"
+        if not re.fullmatch(r"[0-9]{1,4}", horizon):  # ASCII digits only ("²".isdigit() is true)
+            messages.error(request, _("The horizon is a number of days, for example 28."))
+            return HttpResponseRedirect(reverse("frontend:runs"))
+        variables: dict[str, Any] = {"horizonDays": int(horizon)}
         if request.POST.get("subdistrict"):
             variables["subdistrict"] = request.POST["subdistrict"]
         payload = operations.run(request, "RunMatching", {"input": variables})["runMatching"]

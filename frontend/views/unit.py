@@ -89,6 +89,8 @@ def kitchen_sheet(request: HttpRequest, rid: str) -> HttpResponse:
     day = parse_date(request.GET.get("date", "")) or timeutil.today()
     data = operations.run(request, "KitchenSheet", {"resource": unslug(rid), "date": day.isoformat()})
     resource = found(data["node"])
+    if resource["unit"]["id"] != _unit_id(request):  # another unit's kitchen: not a page for this viewer
+        raise Http404
     return render_page(request, "frontend/unit/kitchen.html", {
         "resource": resource, "lines": data["kitchenSheet"], "day": day,
         "total": sum(line["confirmed"] for line in data["kitchenSheet"])})
@@ -211,6 +213,8 @@ def utilisation(request: HttpRequest, rid: str) -> HttpResponse:
     last = timeutil.today() + dt.timedelta(weeks=4)
     node = found(operations.run(request, "ResourceUtilisation", {
         "id": unslug(rid), "from": first.isoformat(), "to": last.isoformat()})["node"])
+    if node["unit"]["id"] != _unit_id(request):  # another unit's resource
+        raise Http404
     points = node["utilisation"]
     values = [(p["weekStart"][5:], (p["booked"] / p["capacity"]) if p["capacity"] else 0.0) for p in points]
     return render_page(request, "frontend/unit/utilisation.html", {
