@@ -154,6 +154,15 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
 AUDIT_ACTION_MAX = 60
 
 
+def _readable(value: Any) -> str:
+    """A detail of an audit entry for people: enum values in words, lists joined, numbers as they are."""
+    if isinstance(value, list):
+        return "、".join(_readable(v) for v in value)
+    if isinstance(value, dict):
+        return "；".join(f"{k}：{_readable(v)}" for k, v in sorted(value.items()))
+    return str(labels.any_label(value)) if value is not None else "—"
+
+
 @page(STAFF)
 def audit_log(request: HttpRequest) -> HttpResponse:
     """The audit log, newest first, 50 a page; filter by action and by day (from..to, both included)."""
@@ -170,9 +179,13 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     rows = []
     for edge in log["edges"]:
         entry = dict(edge["node"])
-        details = json.loads(entry["data"] or "{}")
-        entry["details"] = json.dumps(details, ensure_ascii=False, sort_keys=True) if details else ""
+        try:
+            details = json.loads(entry["data"] or "{}")
+        except ValueError:
+            details = {}
+        entry["details"] = [(key, _readable(value)) for key, value in sorted(details.items())] \
+            if isinstance(details, dict) else []
         rows.append(entry)
-    return render_page(request, "frontend/district/audit.html", {
+    return render_page(request, "frontend/district/audit.html", {"actions": labels.AUDIT_ACTION,
         "rows": rows, "total": log["totalCount"], "page_info": log["pageInfo"], "action": action,
         "first_day": first_day, "last_day": last_day})

@@ -83,7 +83,10 @@ class MatchRun(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"match run {self.pk} ({self.status})"
+        from django.utils.translation import gettext
+
+        # what the audit log shows people (object_repr): no status code, in the request's language
+        return f"{gettext('match run')} {self.pk}"
 
     @property
     def is_final(self) -> bool:
