@@ -17,7 +17,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -139,7 +139,7 @@ def operations() -> dict[str, Operation]:
 OPTIONAL_DIR = DOCUMENTS_DIR / "optional"
 
 
-@lru_cache(maxsize=None)
+@cache
 def optional(name: str) -> Operation | None:
     """An operation of `frontend/graphql/optional/` when the schema validates it, else None: for contract
     fields another part of the project is still adding (the page then says the action is not available)."""

@@ -27,7 +27,9 @@ RAW = [re.compile(r"\b(" + "|".join(ENUMS) + r")\b"), re.compile(r"\{\s*\""),
 # what the page measures: visible actions lower than 44 px, and how much wider than the screen it is
 MEASURE = """() => {
   const small = [];
-  for (const el of document.querySelectorAll('main a, main button, main input:not([type=hidden]), main select, main summary, header a, header button')) {
+  const actions = 'main a, main button, main input:not([type=hidden]), main select, main summary, header a, '
+    + 'header button';
+  for (const el of document.querySelectorAll(actions)) {
     const box = el.getBoundingClientRect();
     const style = getComputedStyle(el);
     if (box.width === 0 || box.height === 0 || style.visibility === 'hidden') continue;

@@ -30,7 +30,8 @@ ROLES = {"resident": "resident", "gate": "gate", "unit-admin": "admin", "worker"
 
 
 @pytest.fixture
-def crawl_world(world: World, settings, django_capture_on_commit_callbacks) -> tuple[World, Things]:  # type: ignore[no-untyped-def]
+def crawl_world(world: World, settings,  # type: ignore[no-untyped-def]
+                django_capture_on_commit_callbacks) -> tuple[World, Things]:
     settings.MATCHING_TIME_LIMIT_S = 5.0
     settings.MATCHING_DETERMINISTIC_TIME = 2.0
     with django_capture_on_commit_callbacks(execute=True):
@@ -54,8 +55,8 @@ def _every_url(things: Things) -> list[str]:
             base = path.split("?")[0]
             if base not in urls:
                 urls.append(base)
-    return urls + ["/district/export/subdistricts.csv", "/district/export/categories.csv",
-                   "/district/export/allocations.csv", "/unit/contribution/", "/district/runs/"]
+    return [*urls, "/district/export/subdistricts.csv", "/district/export/categories.csv",
+            "/district/export/allocations.csv", "/unit/contribution/", "/district/runs/"]
 
 
 def test_no_page_answers_500_to_hostile_parameters(crawl_world):
@@ -81,7 +82,8 @@ def test_no_page_answers_500_to_hostile_parameters(crawl_world):
 def test_the_known_500s_of_the_issue_answer_with_the_page_or_a_400(crawl_world):
     world, things = crawl_world
     clients = _clients(world)
-    cases = [("staff", "/district/?from=2020-01-01&to=2026-12-01"), ("staff", "/district/?from=2026-12-01&to=2026-01-01"),
+    cases = [("staff", "/district/?from=2020-01-01&to=2026-12-01"),
+             ("staff", "/district/?from=2026-12-01&to=2026-01-01"),
              ("gate", "/unit/?date=9999-12-31"), ("gate", "/unit/?date=0001-01-01"),
              ("resident", f"/resources/{things.canteen}/book/?start=9999-12-31T00:00:00"),
              ("resident", f"/resources/{things.canteen}/?week=9999-12-31"),
@@ -99,7 +101,7 @@ def test_the_known_500s_of_the_issue_answer_with_the_page_or_a_400(crawl_world):
 
 
 def test_pages_a_role_may_not_use_are_404_in_the_apps_own_page(crawl_world):
-    world, things = crawl_world
+    world, _things = crawl_world
     clients = _clients(world)
     for who, url in [("resident", "/district/"), ("gate", "/community/residents/"), ("worker", "/unit/"),
                      ("resident", "/unit/resources/")]:
