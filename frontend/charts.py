@@ -10,6 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+
+from frontend import labels
+
 WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP = 640, 240, 40, 40, 10
 
 
@@ -56,8 +60,6 @@ MAP_STATES = ("WAITING", "PROPOSED", "PARTLY", "SERVED", "NO_NEED")
 
 def map_legend() -> list[dict[str, str]]:
     """The map's legend: one entry per community state the API answers, in its display order."""
-    from django.utils.translation import gettext as _
-
     names = {"WAITING": _("Needs waiting, nothing proposed"), "PROPOSED": _("Proposals waiting for units"),
              "PARTLY": _("Partly served"), "SERVED": _("Mostly served"), "NO_NEED": _("No need in this period")}
     return [{"state": s, "css": s.lower().replace("_", "-"), "name": names[s]} for s in MAP_STATES]
@@ -67,10 +69,6 @@ def point_map(resources: Sequence[dict[str, Any]], communities: Sequence[dict[st
               size: int = 600) -> dict[str, Any]:
     """Resources and communities placed by longitude/latitude in a square (equirectangular, fine at
     district scale); a community's circle is coloured by the state the API gives it (`state`)."""
-    from django.utils.translation import gettext as _
-
-    from frontend import labels
-
     places = [p["location"] for p in [*resources, *communities]]
     if not places:
         return {"points": [], "size": size, "legend": map_legend(), "bounds": None}
@@ -104,8 +102,6 @@ def point_map(resources: Sequence[dict[str, Any]], communities: Sequence[dict[st
 
 def pipeline(stats: dict[str, Any]) -> list[dict[str, Any]]:
     """The steps from demand to use, each with its number and its share of the demand (for a <meter>)."""
-    from django.utils.translation import gettext as _
-
     demand = int(stats.get("demandQuantity") or 0)
     steps = [("demand", _("Asked for"), demand), ("proposed", _("Proposed, waiting for units"),
                                                   int(stats.get("proposedQuantity") or 0)),

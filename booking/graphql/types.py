@@ -7,6 +7,7 @@ a booking follow booking/graphql/permissions.py; per-object reads go through dat
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import graphene
@@ -73,9 +74,7 @@ def _viewer_bookings_at(info: Info, resource_id: int) -> dict[dt.datetime, Any]:
     def load() -> dict[dt.datetime, Any]:
         if viewer is None or not viewer.is_authenticated:
             return {}
-        from booking.models import Booking
-
-        rows = Booking.objects.filter(user=viewer, resource_id=resource_id, status__in=HOLDS_A_PLACE,
+        rows = BookingRow.objects.filter(user=viewer, resource_id=resource_id, status__in=HOLDS_A_PLACE,
                                       end__gte=info.context.now).order_by("start", "id")
         return {b.start: b for b in rows}
 
@@ -109,9 +108,9 @@ class Slot(graphene.ObjectType):
         now = info.context.now
         if resource is None:
             return "BOOKING_CLOSED"
-        if now >= root.start - dt.timedelta(minutes=resource.booking_closes_minutes_before):
+        if now >= resource.booking_closes_at(root.start):
             return "BOOKING_CLOSED"
-        if now < root.start - dt.timedelta(days=resource.booking_opens_days_before):
+        if now < resource.booking_opens_at(root.start):
             return "NOT_YET_OPEN"
         return "OPEN" if Slot.resolve_remaining(root, info) > 0 else "FULL"
 

@@ -8,7 +8,7 @@ from typing import Any
 import segno
 from django import template
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
 from frontend import labels
 from frontend.operations import slug as to_slug
@@ -127,6 +127,4 @@ def timespan(begins: dt.datetime | None, ends: dt.datetime | None) -> str:
     if ends is None:
         return text
     later = ends.date() > begins.date()
-    from django.utils.translation import gettext
-
     return f"{text}–{gettext('next day') + ' ' if later else ''}{ends.strftime('%H:%M')}"

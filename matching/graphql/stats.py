@@ -12,11 +12,13 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
+from django.db.models import Sum
+
 from booking.graphql.stats import Figures, check_days, figures
 from core.clock import at
 from core.graphql.relay import global_id
 from marketplace.models import Community, Resource, Subdistrict
-from matching.models import Need
+from matching.models import Allocation, Need
 
 
 def _needs(first_day: dt.date, last_day: dt.date, community_id: int | None = None) -> list[Any]:
@@ -37,10 +39,6 @@ def _served(need: Any) -> tuple[int, int]:
 
 def _proposed(needs: list[Any]) -> dict[int, int]:
     """{need id: quantity of its PROPOSED allocations} (waiting for the unit), one query."""
-    from django.db.models import Sum
-
-    from matching.models import Allocation
-
     rows = (Allocation.objects.filter(need_id__in=[n.pk for n in needs], status="PROPOSED").order_by()
             .values("need_id").annotate(total=Sum("quantity")))
     return {row["need_id"]: int(row["total"] or 0) for row in rows}
