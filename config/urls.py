@@ -16,3 +16,8 @@ urlpatterns = [
     path("", include("booking.urls")),
     path("", include("frontend.urls")),
 ]
+
+# Errors in the web app's own pages (with debug off; with debug on, the web app's pages answer their own
+# 404 and 400 themselves, see frontend/views/base.py).
+handler404 = "frontend.views.base.not_found"
+handler400 = "frontend.views.base.bad_request"

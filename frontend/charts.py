@@ -10,6 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+
+from frontend import labels
+
 WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP = 640, 240, 40, 40, 10
 
 
@@ -51,13 +55,23 @@ class Point:
     title: str
 
 
+MAP_STATES = ("WAITING", "PROPOSED", "PARTLY", "SERVED", "NO_NEED")
+
+
+def map_legend() -> list[dict[str, str]]:
+    """The map's legend: one entry per community state the API answers, in its display order."""
+    names = {"WAITING": _("Needs waiting, nothing proposed"), "PROPOSED": _("Proposals waiting for units"),
+             "PARTLY": _("Partly served"), "SERVED": _("Mostly served"), "NO_NEED": _("No need in this period")}
+    return [{"state": s, "css": s.lower().replace("_", "-"), "name": names[s]} for s in MAP_STATES]
+
+
 def point_map(resources: Sequence[dict[str, Any]], communities: Sequence[dict[str, Any]],
               size: int = 600) -> dict[str, Any]:
     """Resources and communities placed by longitude/latitude in a square (equirectangular, fine at
-    district scale); a community's circle is red when its served rate is low."""
+    district scale); a community's circle is coloured by the state the API gives it (`state`)."""
     places = [p["location"] for p in [*resources, *communities]]
     if not places:
-        return {"points": [], "size": size}
+        return {"points": [], "size": size, "legend": map_legend(), "bounds": None}
     lats, lons = [p["lat"] for p in places], [p["lon"] for p in places]
     lat0, lat1, lon0, lon1 = min(lats), max(lats), min(lons), max(lons)
     span = max(lat1 - lat0, lon1 - lon0, 1e-6)
@@ -68,13 +82,49 @@ def point_map(resources: Sequence[dict[str, Any]], communities: Sequence[dict[st
         y = size - margin - (loc["lat"] - lat0) / span * (size - 2 * margin)
         return round(x, 1), round(y, 1)
 
+    names = {e["state"]: e["name"] for e in map_legend()}
     points = []
     for c in communities:
         x, y = place(c["location"])
-        kind = "served" if c["servedRate"] >= 0.8 else "partly" if c["servedRate"] >= 0.4 else "unserved"
-        points.append(Point(x, y, 5, f"community {kind}", c["servedRate"], f"{c['servedRate'] * 100:.0f}%"))
+        state = c.get("state") or "NO_NEED"
+        title = _("%(name)s: %(state)s; demand %(demand)s, proposed %(proposed)s, accepted %(served)s") % {
+            "name": c.get("name", ""), "state": names.get(state, ""), "demand": c.get("demandQuantity", 0),
+            "proposed": c.get("proposedQuantity", 0), "served": c.get("servedQuantity", 0)}
+        points.append(Point(x, y, 6, f"community {state.lower().replace('_', '-')}", c["servedRate"], title))
     for r in resources:
         x, y = place(r["location"])
         points.append(Point(x, y, 3, f"resource {r['category'].lower()}", r["utilisation"],
-                            f"{r['category']} {r['utilisation'] * 100:.0f}%"))
-    return {"points": points, "size": size}
+                            f"{labels.CATEGORY.get(r['category'], '')} {r['utilisation'] * 100:.0f}%"))
+    # the bounds let the page turn a click on the map back into coordinates (the unit's location picker)
+    bounds = {"lat0": lat0, "lon0": lon0, "span": span, "margin": margin, "size": size}
+    return {"points": points, "size": size, "legend": map_legend(), "bounds": bounds}
+
+
+def pipeline(stats: dict[str, Any]) -> list[dict[str, Any]]:
+    """The steps from demand to use, each with its number and its share of the demand (for a <meter>)."""
+    demand = int(stats.get("demandQuantity") or 0)
+    steps = [("demand", _("Asked for"), demand), ("proposed", _("Proposed, waiting for units"),
+                                                  int(stats.get("proposedQuantity") or 0)),
+             ("accepted", _("Accepted by units"), int(stats.get("servedQuantity") or 0))]
+    return [{"key": k, "label": label, "value": v, "max": max(demand, 1)} for k, label, v in steps]
+
+
+def picker_map(places: Sequence[dict[str, Any]], size: int = 600) -> dict[str, Any]:
+    """The district's communities as grey dots, with the bounds a click is turned back into coordinates
+    with (static/frontend/app.js: x = margin + (lon - lon0) / span * (size - 2 margin), y likewise)."""
+    points = [p["location"] for p in places]
+    if not points:
+        return {"dots": [], "size": size, "bounds": None}
+    lats, lons = [p["lat"] for p in points], [p["lon"] for p in points]
+    pad = 0.004  # about 400 m around the outermost communities, so a unit at the edge can be placed
+    lat0, lon0 = min(lats) - pad, min(lons) - pad
+    span = max(max(lats) - min(lats), max(lons) - min(lons)) + 2 * pad
+    margin = 12
+
+    def place(loc: dict[str, float]) -> tuple[float, float]:
+        x = margin + (loc["lon"] - lon0) / span * (size - 2 * margin)
+        y = size - margin - (loc["lat"] - lat0) / span * (size - 2 * margin)
+        return round(x, 1), round(y, 1)
+
+    return {"dots": [place(p) for p in points], "size": size,
+            "bounds": {"lat0": lat0, "lon0": lon0, "span": span, "margin": margin}}

@@ -56,17 +56,21 @@ class BookForm(AccessibleForm):
     plateNumber = forms.CharField(label=_("Plate number"), max_length=10, required=False,
                                   help_text=_("For example 京A12345."))
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
-    joinWaitlist = forms.BooleanField(label=_("Put me on the waiting list if it is full"),
-                                      required=False)
+    # set by the page from the slot's state (FULL): one button, "join the waiting list", no second box
+    joinWaitlist = forms.BooleanField(required=False, widget=forms.HiddenInput)
     standing = forms.BooleanField(label=_("Book this every week"), required=False)
     weekdays = forms.TypedMultipleChoiceField(label=_("On these days"), required=False, coerce=int,
                                               choices=weekday_choices, widget=forms.CheckboxSelectMultiple)
     standingUntil = forms.DateField(label=_("Until"), required=False,
                                     widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args: Any, resource: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, resource: dict[str, Any] | None = None, full: bool = False,
+                 proxy: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         resource = resource or {}
+        if full or proxy:  # the waiting list is for one slot; a worker books one slot for several people
+            for name in ("standing", "weekdays", "standingUntil"):
+                del self.fields[name]
         category, mode = resource.get("category"), resource.get("bookingMode")
         if category != "PARKING":
             del self.fields["plateNumber"]

@@ -85,8 +85,38 @@ ALL = {
     "booking_mode": BOOKING_MODE,
     "weekday_pattern": WEEKDAY_PATTERN,
     "notification_kind": NOTIFICATION_KIND,
+    "audit_action": {},  # filled below (AUDIT_ACTION is defined after ALL)
 }
 
 
 def choices(table: Mapping[str, object]) -> list[tuple[str, object]]:
     return list(table.items())
+
+
+AUDIT_ACTION = {
+    "allocation.accept": _("Proposal accepted"), "allocation.decline": _("Proposal declined"),
+    "booking.approve": _("Booking approved"), "booking.reject": _("Booking rejected"),
+    "booking.cancel_by_unit": _("Booking cancelled by the unit"), "booking.clear_no_show": _("No-show cleared"),
+    "booking.proxy": _("Booked for residents"), "match_run.start": _("Match run started"),
+    "match_run.finish": _("Match run finished"), "match_run.fail": _("Match run failed"),
+    "need.post": _("Need posted"), "need.update": _("Need changed"), "need.close": _("Need closed"),
+    "quota.add": _("Places set aside"), "quota.remove": _("Set-aside places released"),
+    "resident.verify": _("Residency checked"), "resident.unverify": _("Residency check withdrawn"),
+    "resident.disability": _("Disability flag changed"), "resource.publish": _("Resource published"),
+    "resource.update": _("Resource changed"), "resource.hours": _("Opening hours changed"),
+    "resource.capacity": _("Capacity changed"), "resource.archive": _("Resource withdrawn"),
+    "resource.unarchive": _("Resource listed again"), "slots.close": _("Times closed"),
+    "token.issue": _("App access granted"), "user.create": _("Account created"),
+    "user.delete_data": _("Personal data deleted"), "user.grant_role": _("Role granted"),
+}
+
+
+def any_label(value: object) -> object:
+    """A contract enum value in words, whichever enum it belongs to; anything else as it is."""
+    for table in ALL.values():
+        if isinstance(value, str) and value in table:
+            return table[value]
+    return value
+
+
+ALL["audit_action"] = AUDIT_ACTION

@@ -16,21 +16,29 @@ def today() -> dt.date:
     return now().date()
 
 
+# Days the pages accept from an address or a form: the service's calendar, not the end of time (a day
+# like 9999-12-31 overflows the first "+ 1 day"; 0001-01-01 has no offset to convert).
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+
+
 def parse_datetime(value: str) -> dt.datetime | None:
     try:
         parsed = dt.datetime.fromisoformat(value)
-    except (TypeError, ValueError):
+        if not FIRST_DAY <= parsed.date() <= LAST_DAY:
+            return None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=tz())
+        return parsed.astimezone(tz())
+    except (TypeError, ValueError, OverflowError):
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=tz())
-    return parsed.astimezone(tz())
 
 
 def parse_date(value: str) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(value)
+        parsed = dt.date.fromisoformat(value)
     except (TypeError, ValueError):
         return None
+    return parsed if FIRST_DAY <= parsed <= LAST_DAY else None
 
 
 def iso(value: dt.datetime) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.clock import tz
 from frontend import labels
@@ -21,12 +22,14 @@ DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%
 class ResourceForm(AccessibleForm):
     """Publish (all fields) or edit (category and booking mode are fixed once published)."""
 
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("resource", "Name"), max_length=100)
     category = forms.ChoiceField(label=_("Kind"), choices=lambda: category_choices(blank=False))
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     address = forms.CharField(label=_("Address"), max_length=200)
-    lat = forms.FloatField(label=_("Latitude"), min_value=-90, max_value=90)
-    lon = forms.FloatField(label=_("Longitude"), min_value=-180, max_value=180)
+    lat = forms.FloatField(label=_("Latitude"), min_value=-90, max_value=90,
+                           widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}))
+    lon = forms.FloatField(label=_("Longitude"), min_value=-180, max_value=180,
+                           widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}))
     capacity = forms.IntegerField(label=_("Shared capacity per slot"), min_value=1, max_value=100000)
     bookingMode = forms.ChoiceField(label=_("Booking mode"),
                                     choices=lambda: labels.choices(labels.BOOKING_MODE))
@@ -66,7 +69,8 @@ class WindowForm(AccessibleForm):
                                               widget=forms.CheckboxSelectMultiple)
     startTime = forms.TimeField(label=_("Opens"), widget=TIME)
     endTime = forms.TimeField(label=_("Closes"), widget=TIME)
-    endsNextDay = forms.BooleanField(label=_("Closes the next day (overnight)"), required=False)
+    endsNextDay = forms.BooleanField(label=_("Closes the next day (overnight)"), required=False,
+                                     widget=forms.CheckboxInput(attrs={"data-next-day": "1"}))
     capacity = forms.IntegerField(label=_("Places per slot"), min_value=1, required=False)
     sex = forms.ChoiceField(label=_("Session for"), choices=lambda: labels.choices(labels.SEX), initial="ANY")
     validFrom = forms.DateField(label=_("From"), required=False, widget=DATE)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("needs/<str:nid>/support/", resident.support_need, name="support-need"),
     path("me/data/", resident.my_data, name="my-data"),
     path("me/data/delete/", resident.delete_my_data, name="delete-my-data"),
+    path("me/calendar/rotate/", resident.rotate_calendar, name="rotate-calendar"),
     # unit admin and unit staff
     path("unit/", unit.today, name="unit-today"),
     path("unit/check-in/", unit.check_in, name="check-in"),

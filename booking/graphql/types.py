@@ -7,6 +7,7 @@ a booking follow booking/graphql/permissions.py; per-object reads go through dat
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import graphene
@@ -54,6 +55,34 @@ def _viewer_quota(info: Info, slot: Any) -> int:
     return loader.load(slot.pk, info.context.siblings("Slot"))  # type: ignore[no-any-return]
 
 
+class SlotState(graphene.Enum):
+    """What a viewer can do with a slot now: OPEN (book), FULL (join the waiting list), CLOSED (closed by
+    the unit), NOT_YET_OPEN (booking opens later), BOOKING_CLOSED (too late, or past)."""
+
+    OPEN = "OPEN"
+    FULL = "FULL"
+    CLOSED = "CLOSED"
+    NOT_YET_OPEN = "NOT_YET_OPEN"
+    BOOKING_CLOSED = "BOOKING_CLOSED"
+
+
+HOLDS_A_PLACE = ("PENDING", "CONFIRMED", "WAITLISTED", "CHECKED_IN")
+
+
+def _viewer_bookings_at(info: Info, resource_id: int) -> dict[dt.datetime, Any]:
+    """The viewer's bookings that hold (or wait for) a place on the resource, by start; once a request."""
+    viewer = viewer_of(info)
+
+    def load() -> dict[dt.datetime, Any]:
+        if viewer is None or not viewer.is_authenticated:
+            return {}
+        rows = BookingRow.objects.filter(user=viewer, resource_id=resource_id, status__in=HOLDS_A_PLACE,
+                                      end__gte=info.context.now).order_by("start", "id")
+        return {b.start: b for b in rows}
+
+    return info.context.remember(("viewerBookingsAt", resource_id), load)  # type: ignore[no-any-return]
+
+
 class Slot(graphene.ObjectType):
     class Meta:
         interfaces = (relay.Node,)
@@ -68,6 +97,28 @@ class Slot(graphene.ObjectType):
     quota_remaining = graphene.NonNull(graphene.Int)
     closed = graphene.NonNull(graphene.Boolean)
     sex = graphene.NonNull(Sex)
+    state = graphene.NonNull(SlotState, description="what the viewer can do with the slot now")
+    my_booking = graphene.Field("booking.graphql.types.Booking",
+                                description="the viewer's own booking of this slot that holds or waits for a "
+                                            "place (PENDING, CONFIRMED, WAITLISTED, CHECKED_IN), if any")
+
+    @staticmethod
+    def resolve_state(root: Any, info: Info) -> str:
+        if root.closed:
+            return "CLOSED"
+        resource = _resource(info, root.resource_id)
+        now = info.context.now
+        if resource is None:
+            return "BOOKING_CLOSED"
+        if now >= resource.booking_closes_at(root.start):
+            return "BOOKING_CLOSED"
+        if now < resource.booking_opens_at(root.start):
+            return "NOT_YET_OPEN"
+        return "OPEN" if Slot.resolve_remaining(root, info) > 0 else "FULL"
+
+    @staticmethod
+    def resolve_my_booking(root: Any, info: Info) -> Any:
+        return _viewer_bookings_at(info, root.resource_id).get(root.start)
 
     @classmethod
     def is_type_of(cls, root: Any, info: Info) -> bool:

@@ -8,7 +8,7 @@ from typing import Any
 import segno
 from django import template
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
 from frontend import labels
 from frontend.operations import slug as to_slug
@@ -78,3 +78,53 @@ def distance(value: int | None) -> str:
     if value is None:
         return ""
     return f"{value} m" if value < 1000 else f"{value / 1000:.1f} km"
+
+
+def _zh() -> bool:
+    return (get_language() or "").startswith("zh")
+
+
+@register.filter
+def number(value: Any) -> str:
+    """An integer with thousands separators (65,142); other values as they are."""
+    try:
+        return f"{int(value):,}"
+    except (TypeError, ValueError):
+        return "" if value is None else str(value)
+
+
+@register.filter
+def longdate(value: dt.date | dt.datetime | str | None) -> str:
+    """The one date style of running text: 2026年12月2日 in Chinese, 2 Dec 2026 in English."""
+    if isinstance(value, str):
+        value = parse_date(value[:10])
+    if value is None:
+        return ""
+    if _zh():
+        return f"{value.year}年{value.month}月{value.day}日"
+    return f"{value.day} {value.strftime('%b')} {value.year}"
+
+
+@register.filter
+def shortdate(value: dt.date | dt.datetime | str | None) -> str:
+    """The date style of lists and slots: 12月2日（周三） in Chinese, Wed 2 Dec in English."""
+    if isinstance(value, str):
+        value = parse_datetime(value) if "T" in value else parse_date(value)
+    if value is None:
+        return ""
+    weekday = str(labels.WEEKDAY_SHORT[value.weekday()])
+    if _zh():
+        return f"{value.month}月{value.day}日（{weekday}）"
+    return f"{weekday} {value.day} {value.strftime('%b')}"
+
+
+@register.filter
+def timespan(begins: dt.datetime | None, ends: dt.datetime | None) -> str:
+    """18:00–20:00, or 19:00–次日 07:30 when it ends on a later day."""
+    if begins is None:
+        return ""
+    text = begins.strftime("%H:%M")
+    if ends is None:
+        return text
+    later = ends.date() > begins.date()
+    return f"{text}–{gettext('next day') + ' ' if later else ''}{ends.strftime('%H:%M')}"

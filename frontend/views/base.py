@@ -58,6 +58,16 @@ def error_page(request: HttpRequest, error: OperationError) -> HttpResponse:
     return response
 
 
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404 in the app's own page (also Django's handler404): no URL list, no debug page."""
+    return render_page(request, "frontend/problem.html", {"status": 404}, status=404)
+
+
+def bad_request(request: HttpRequest, message: str = "", exception: Exception | None = None) -> HttpResponse:
+    """400 in the app's own page: the address carried something the page cannot use."""
+    return render_page(request, "frontend/problem.html", {"status": 400, "message": message}, status=400)
+
+
 def page(*roles: str, login: bool = True) -> Callable[[View], View]:
     """Declares a page: the roles that reach it (any of them; none = any signed-in user) and whether
     it needs a signed-in user at all. Turns top-level operation errors into the right answer."""
@@ -69,8 +79,10 @@ def page(*roles: str, login: bool = True) -> Callable[[View], View]:
                 if login and not request.user.is_authenticated:
                     return login_redirect(request)
                 if roles and not roles_of(request) & set(roles):
-                    raise Http404
+                    return not_found(request)
                 return view(request, *args, **kwargs)
+            except Http404:
+                return not_found(request)
             except (OperationalError, InterfaceError):
                 # the database is down before or around the operation: the same answer the API gives
                 return error_page(request, OperationError("UNAVAILABLE", "database unavailable"))
@@ -78,9 +90,12 @@ def page(*roles: str, login: bool = True) -> Callable[[View], View]:
                 if error.code == "UNAUTHENTICATED":
                     return login_redirect(request)
                 if error.code in ("PERMISSION_DENIED", "NOT_FOUND"):
-                    raise Http404 from error
+                    return not_found(request)
                 if error.code in ("UNAVAILABLE", "RATE_LIMITED"):
                     return error_page(request, error)
+                if error.code == "INVALID":
+                    # a parameter of the address (a cursor, an id, a day) the API refused: say so, in the page
+                    return bad_request(request, error.message)
                 raise
 
         return wrapper

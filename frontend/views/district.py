@@ -6,11 +6,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
 from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from frontend import charts, labels, operations, timeutil
 from frontend.operations import slug, unslug
@@ -21,24 +23,48 @@ from .base import found, page, render_page
 STAFF = "DISTRICT_STAFF"
 
 
-def _period(request: HttpRequest) -> tuple[dt.date, dt.date]:
-    last = parse_date(request.GET.get("to", "")) or timeutil.today()
-    first = parse_date(request.GET.get("from", "")) or last - dt.timedelta(days=29)
-    if first > last or (last - first).days > 365:
-        first = last - dt.timedelta(days=29)
-    return first, last
+def _period(request: HttpRequest, default: tuple[dt.date, dt.date] | None = None
+            ) -> tuple[dt.date, dt.date, str | None]:
+    """The period asked for, or `default` (the past 30 days); with a message when the one asked for
+    could not be used (a reversed range, more than a year, a day out of the calendar)."""
+    first_text, last_text = request.GET.get("from", ""), request.GET.get("to", "")
+    asked_first, asked_last = parse_date(first_text), parse_date(last_text)
+    if default is None:
+        default = (timeutil.today() - dt.timedelta(days=29), timeutil.today())
+    if not first_text and not last_text:
+        return default[0], default[1], None
+    if asked_first is None or asked_last is None:
+        return default[0], default[1], _("Give both days of the period as dates.")
+    if asked_first > asked_last:
+        return default[0], default[1], _("The period must end on or after its first day.")
+    if (asked_last - asked_first).days > 365:
+        return default[0], default[1], _("The period may span at most 366 days.")
+    if not dt.date(2000, 1, 1) <= asked_first <= dt.date(2100, 12, 31):
+        return default[0], default[1], _("Choose a day between 2000 and 2100.")
+    return asked_first, asked_last, None
+
+
+def planning_horizon(request: HttpRequest) -> tuple[dt.date, dt.date]:
+    """The days the newest finished match run planned for; 28 days from today before any run."""
+    edges = operations.run(request, "PlanningHorizon")["matchRuns"]["edges"]
+    node = edges[0]["node"] if edges else {}
+    first = parse_date(node.get("horizonStart") or "") or timeutil.today()
+    days = node.get("horizonDays") or 28
+    return first, first + dt.timedelta(days=days - 1)
 
 
 @page(STAFF)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    first, last = _period(request)
+    horizon = planning_horizon(request)
+    first, last, problem = _period(request, horizon)
     data = operations.run(request, "DistrictDashboard", {"from": first.isoformat(), "to": last.isoformat()})
     stats = data["districtStats"] or {}
     area = data["districtMap"] or {"resources": [], "communities": []}
     by_sub = stats.get("bySubdistrict") or []
     by_cat = stats.get("byCategory") or []
     return render_page(request, "frontend/district/dashboard.html", {
-        "stats": stats, "first": first, "last": last, "by_sub": by_sub, "by_cat": by_cat,
+        "stats": stats, "first": first, "last": last, "by_sub": by_sub, "by_cat": by_cat, "problem": problem,
+        "horizon": horizon, "is_horizon": (first, last) == horizon, "pipeline": charts.pipeline(stats),
         "served_chart": charts.bars([(s["subdistrict"]["name"], s["servedRate"]) for s in by_sub], 1.0, True),
         "util_chart": charts.bars([(s["subdistrict"]["name"], s["utilisation"]) for s in by_sub], 1.0, True),
         "cat_chart": charts.bars([(str(labels.CATEGORY.get(c["category"], c["category"])), c["utilisation"])
@@ -53,8 +79,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def runs(request: HttpRequest) -> HttpResponse:
     """Start a match run (whole district or one subdistrict) and see the latest runs."""
     if request.method == "POST":
-        horizon = request.POST.get("horizonDays", "28")
-        variables: dict[str, Any] = {"horizonDays": int(horizon) if horizon.isdigit() else 28}
+        horizon = request.POST.get("horizonDays", "28").strip() or "28"
+        if not re.fullmatch(r"[0-9]{1,4}", horizon):  # ASCII digits only ("²".isdigit() is true)
+            messages.error(request, _("The horizon is a number of days, for example 28."))
+            return HttpResponseRedirect(reverse("frontend:runs"))
+        variables: dict[str, Any] = {"horizonDays": int(horizon)}
         if request.POST.get("subdistrict"):
             variables["subdistrict"] = request.POST["subdistrict"]
         payload = operations.run(request, "RunMatching", {"input": variables})["runMatching"]
@@ -90,7 +119,7 @@ def _csv(name: str, header: list[str], rows: list[list[Any]]) -> HttpResponse:
 @page(STAFF)
 def export(request: HttpRequest, kind: str) -> HttpResponse:
     """CSV for district reports: by subdistrict, by category, or one run's allocations."""
-    first, last = _period(request)
+    first, last, _problem = _period(request)
     if kind in ("subdistricts", "categories"):
         stats = operations.run(request, "DistrictStatsExport", {"from": first.isoformat(),
                                                                 "to": last.isoformat()})["districtStats"] or {}
@@ -125,6 +154,15 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
 AUDIT_ACTION_MAX = 60
 
 
+def _readable(value: Any) -> str:
+    """A detail of an audit entry for people: enum values in words, lists joined, numbers as they are."""
+    if isinstance(value, list):
+        return "、".join(_readable(v) for v in value)
+    if isinstance(value, dict):
+        return "；".join(f"{k}：{_readable(v)}" for k, v in sorted(value.items()))
+    return str(labels.any_label(value)) if value is not None else "—"
+
+
 @page(STAFF)
 def audit_log(request: HttpRequest) -> HttpResponse:
     """The audit log, newest first, 50 a page; filter by action and by day (from..to, both included)."""
@@ -141,9 +179,13 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     rows = []
     for edge in log["edges"]:
         entry = dict(edge["node"])
-        details = json.loads(entry["data"] or "{}")
-        entry["details"] = json.dumps(details, ensure_ascii=False, sort_keys=True) if details else ""
+        try:
+            details = json.loads(entry["data"] or "{}")
+        except ValueError:
+            details = {}
+        entry["details"] = [(key, _readable(value)) for key, value in sorted(details.items())] \
+            if isinstance(details, dict) else []
         rows.append(entry)
-    return render_page(request, "frontend/district/audit.html", {
+    return render_page(request, "frontend/district/audit.html", {"actions": labels.AUDIT_ACTION,
         "rows": rows, "total": log["totalCount"], "page_info": log["pageInfo"], "action": action,
         "first_day": first_day, "last_day": last_day})

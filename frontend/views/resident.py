@@ -59,18 +59,6 @@ def resources(request: HttpRequest) -> HttpResponse:
         "page_info": page_info})
 
 
-def slot_state(slot: dict[str, Any]) -> str:
-    """free | closed | full (the waiting list is open) | unavailable (past, or outside the booking window)."""
-    if slot["closed"]:
-        return "closed"
-    if slot["remaining"] > 0:
-        return "free"
-    begins = parse_datetime(slot["start"])
-    if slot["booked"] + slot["held"] >= slot["capacity"] and begins is not None and begins > now():
-        return "full"
-    return "unavailable"
-
-
 def _week_start(request: HttpRequest) -> dt.date:
     chosen = parse_date(request.GET.get("week", ""))
     return monday_of(chosen or today())
@@ -88,7 +76,7 @@ def resource(request: HttpRequest, rid: str) -> HttpResponse:
     for slot in node["slots"]:
         begins = parse_datetime(slot["start"])
         if begins is not None:
-            days[(begins.date() - week).days % 7]["slots"].append({**slot, "state": slot_state(slot)})
+            days[(begins.date() - week).days % 7]["slots"].append(slot)
     return render_page(request, "frontend/resident/resource.html", {
         "resource": node, "days": days, "week": week,
         "prev_week": week - dt.timedelta(days=7), "next_week": week + dt.timedelta(days=7),
@@ -113,16 +101,19 @@ def book(request: HttpRequest, rid: str) -> HttpResponse:
     start_text = request.POST.get("start") or request.GET.get("start", "")
     node, slot = slot_at(request, rid, start_text)
     begins = parse_datetime(start_text)
-    initial = {"start": start_text, "quantity": 1, "weekdays": [begins.weekday()] if begins else []}
+    full = slot is not None and slot["state"] == "FULL"
+    initial = {"start": start_text, "quantity": 1, "weekdays": [begins.weekday()] if begins else [],
+               "joinWaitlist": full}
     if request.method == "POST":
-        form = BookForm(request.POST, resource=node)
+        form = BookForm(request.POST, resource=node, full=full)
         if form.is_valid():
             result = operations.run(request, "BookSlot", {"input": form.variables(node["id"])})["bookSlot"]
             if not result["errors"]:
                 booking = result["booking"] or {}
                 if booking.get("status") == "WAITLISTED":
-                    messages.success(request, _("You are on the waiting list. We will tell you when a place "
-                                                "is free."))
+                    messages.success(request, _("You are number %(n)s on the waiting list. We will tell you "
+                                                "when a place is free.") % {"n": booking.get("waitlistPosition")
+                                                                            or 1})
                 elif booking.get("status") == "PENDING":
                     messages.success(request, _("Your request was sent. The unit will approve it."))
                 else:
@@ -131,10 +122,10 @@ def book(request: HttpRequest, rid: str) -> HttpResponse:
             apply_errors(form, result["errors"], {"start": "__all__", "resourceId": "__all__",
                                                   "slots": "__all__", "forResidents": "__all__"})
     else:
-        form = BookForm(initial=initial, resource=node)
-    full = slot is not None and slot["remaining"] <= 0
+        form = BookForm(initial=initial, resource=node, full=full)
     return render_page(request, "frontend/resident/book.html", {
-        "resource": node, "slot": slot, "form": form.mark_errors(), "full": full, "start": start_text})
+        "resource": node, "slot": slot, "form": form.mark_errors(), "full": full, "start": start_text,
+        "held": (slot or {}).get("myBooking")})
 
 
 @page(RESIDENT)
@@ -143,13 +134,17 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
     upcoming = operations.run(request, "MyBookings", {
         "from": iso(now() - dt.timedelta(hours=3)),
         "statuses": ["PENDING", "CONFIRMED", "WAITLISTED", "CHECKED_IN"]})["myBookings"]
-    past = operations.run(request, "MyBookings", {
+    # earlier: what is over, and what was cancelled or refused (also of days still to come)
+    over = operations.run(request, "MyBookings", {
         "from": iso(now() - dt.timedelta(days=60)), "to": iso(now()),
-        "statuses": ["CANCELLED", "REJECTED", "CHECKED_IN", "NO_SHOW", "CONFIRMED"]})["myBookings"]
+        "statuses": ["CHECKED_IN", "NO_SHOW", "CONFIRMED"]})["myBookings"]
+    ended = operations.run(request, "MyBookings", {
+        "from": iso(now() - dt.timedelta(days=60)), "statuses": ["CANCELLED", "REJECTED"]})["myBookings"]
+    shown = {e["node"]["id"] for e in upcoming["edges"]}
+    past = [e["node"] for e in [*over["edges"], *ended["edges"]] if e["node"]["id"] not in shown]
+    past.sort(key=lambda b: b["start"], reverse=True)
     return render_page(request, "frontend/resident/bookings.html", {
-        "upcoming": [e["node"] for e in upcoming["edges"]],
-        "past": [e["node"] for e in reversed(past["edges"])],
-    })
+        "upcoming": [e["node"] for e in upcoming["edges"]], "past": past})
 
 
 @page(RESIDENT, "COMMUNITY_WORKER")
@@ -225,8 +220,31 @@ def my_data(request: HttpRequest) -> HttpResponse:
         return response
     data = operations.run(request, "MyData")
     return render_page(request, "frontend/resident/my_data.html", {
-        "data": data, "pretty": json.dumps(data.get("me"), ensure_ascii=False, indent=2),
-        "bookings": data["myBookings"]["totalCount"], "may_delete": may_delete_own_account(request)})
+        "me_data": data.get("me") or {}, "booking_rows": [e["node"] for e in data["myBookings"]["edges"]],
+        "notifications": len(data["myNotifications"]["edges"]),
+        "bookings": data["myBookings"]["totalCount"], "may_delete": may_delete_own_account(request),
+        "may_rotate": operations.optional("RotateCalendarSecret") is not None})
+
+
+@page()
+def rotate_calendar(request: HttpRequest) -> HttpResponse:
+    """POST: a new secret calendar address (rotateCalendarSecret); the old one stops working. With
+    `booking`, that booking's .ics address; otherwise the viewer's own feed."""
+    booking = request.POST.get("booking") or ""
+    back = reverse("frontend:booking", args=[booking]) if booking else reverse("frontend:my-data")
+    if request.method != "POST":
+        return HttpResponseRedirect(back)
+    if operations.optional("RotateCalendarSecret") is None:
+        messages.error(request, _("Changing the calendar address is not available yet."))
+        return HttpResponseRedirect(back)
+    variables = {"bookingId": unslug(booking)} if booking else {}
+    payload = operations.run(request, "RotateCalendarSecret", {"input": variables})["rotateCalendarSecret"]
+    if payload["errors"]:
+        messages.error(request, payload["errors"][0]["message"])
+    else:
+        messages.success(request, _("The calendar address is changed. The old address no longer works; add "
+                                    "the new one to your calendar."))
+    return HttpResponseRedirect(back)
 
 
 @page()

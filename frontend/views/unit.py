@@ -89,6 +89,8 @@ def kitchen_sheet(request: HttpRequest, rid: str) -> HttpResponse:
     day = parse_date(request.GET.get("date", "")) or timeutil.today()
     data = operations.run(request, "KitchenSheet", {"resource": unslug(rid), "date": day.isoformat()})
     resource = found(data["node"])
+    if resource["unit"]["id"] != _unit_id(request):  # another unit's kitchen: not a page for this viewer
+        raise Http404
     return render_page(request, "frontend/unit/kitchen.html", {
         "resource": resource, "lines": data["kitchenSheet"], "day": day,
         "total": sum(line["confirmed"] for line in data["kitchenSheet"])})
@@ -113,9 +115,29 @@ def _hours_errors(formset: Any, sent_rows: list[Any], errors: list[dict[str, Any
     return rest
 
 
+def _with_one_more_row(data: Any) -> Any:
+    """The posted form again with one more empty opening-hours row (the no-JavaScript "add a block")."""
+    data = data.copy()
+    total = data.get("hours-TOTAL_FORMS", "0")
+    data["hours-TOTAL_FORMS"] = str(min(int(total) + 1 if total.isdigit() else 1, 20))
+    return data
+
+
+def _picker(request: HttpRequest) -> tuple[dict[str, Any], dict[str, float] | None]:
+    """The district drawn under the location picker (community points), and the unit's own location."""
+    data = operations.run(request, "DistrictPlaces", {"unit": _unit_id(request)})
+    places = [c for s in data["subdistricts"] for c in s["communities"]]
+    unit = data.get("node") or {}
+    return charts.picker_map(places), unit.get("location")
+
+
 def _resource_page(request: HttpRequest, resource: dict[str, Any] | None) -> HttpResponse:
     editing = resource is not None
-    if request.method == "POST":
+    area, unit_location = _picker(request)
+    if request.method == "POST" and request.POST.get("add_block"):
+        form = ResourceForm(request.POST, editing=editing)
+        hours = WindowFormSet(_with_one_more_row(request.POST), prefix="hours")
+    elif request.method == "POST":
         form = ResourceForm(request.POST, editing=editing)
         hours = WindowFormSet(request.POST, prefix="hours")
         if form.is_valid() and hours.is_valid():
@@ -142,12 +164,14 @@ def _resource_page(request: HttpRequest, resource: dict[str, Any] | None) -> Htt
         if resource:
             initial = {**resource, "lat": resource["location"]["lat"], "lon": resource["location"]["lon"]}
             current = resource["openingHours"]
+        elif unit_location:
+            initial = {"lat": unit_location["lat"], "lon": unit_location["lon"]}
         form = ResourceForm(initial=initial, editing=editing)
         hours = WindowFormSet(initial=current, prefix="hours")
     for row in hours.forms:
         row.mark_errors()
     return render_page(request, "frontend/unit/resource_form.html", {
-        "form": form.mark_errors(), "hours": hours, "resource": resource})
+        "form": form.mark_errors(), "hours": hours, "resource": resource, "map": area})
 
 
 @page(ADMIN)
@@ -189,6 +213,8 @@ def utilisation(request: HttpRequest, rid: str) -> HttpResponse:
     last = timeutil.today() + dt.timedelta(weeks=4)
     node = found(operations.run(request, "ResourceUtilisation", {
         "id": unslug(rid), "from": first.isoformat(), "to": last.isoformat()})["node"])
+    if node["unit"]["id"] != _unit_id(request):  # another unit's resource
+        raise Http404
     points = node["utilisation"]
     values = [(p["weekStart"][5:], (p["booked"] / p["capacity"]) if p["capacity"] else 0.0) for p in points]
     return render_page(request, "frontend/unit/utilisation.html", {

@@ -88,24 +88,30 @@ def proxy_book(request: HttpRequest) -> HttpResponse:
         return render_page(request, "frontend/worker/proxy_pick.html", {
             "rows": [e["node"] for e in found_rows["edges"]], "search": request.GET.get("search", "")})
     node, slot = slot_at(request, rid, start_text)
+    full = slot is not None and slot["state"] == "FULL"
     people = [e["node"] for e in _residents(request, request.GET.get("search"))["edges"]]
     chosen = request.POST.getlist("residents")
     if request.method == "POST":
-        form = BookForm(request.POST, resource=node)
+        form = BookForm(request.POST, resource=node, full=full)
         if not chosen:
             form.add_error(None, _("Choose at least one resident."))
         elif form.is_valid():
             variables = form.variables(node["id"], for_residents=[unslug(c) for c in chosen])
             payload = operations.run(request, "BookSlot", {"input": variables})["bookSlot"]
             if not payload["errors"]:
-                messages.success(request, _("Booked for %(n)s residents.") % {"n": len(payload["bookings"])})
+                waiting = [b for b in payload["bookings"] if b["status"] == "WAITLISTED"]
+                if waiting:
+                    messages.success(request, _("%(n)s residents are on the waiting list; they are told when a "
+                                                "place is free.") % {"n": len(waiting)})
+                else:
+                    messages.success(request, _("Booked for %(n)s residents.") % {"n": len(payload["bookings"])})
                 ids = "&".join(f"b={slug(b['id'])}" for b in payload["bookings"][:MAX_SLIPS])
                 return HttpResponseRedirect(f"{reverse('frontend:slips')}?{ids}")
             apply_errors(form, payload["errors"], {"forResidents": "__all__", "start": "__all__",
                                                    "resourceId": "__all__", "slots": "__all__"})
     else:
-        form = BookForm(initial={"start": start_text, "quantity": 1}, resource=node)
-    return render_page(request, "frontend/worker/proxy_book.html", {
+        form = BookForm(initial={"start": start_text, "quantity": 1, "joinWaitlist": full}, resource=node, full=full)
+    return render_page(request, "frontend/worker/proxy_book.html", {"full": full,
         "resource": node, "slot": slot, "form": form.mark_errors(), "people": people,
         "chosen": set(chosen), "start": start_text, "rid": rid})
 
@@ -188,6 +194,8 @@ def allocations(request: HttpRequest) -> HttpResponse:
     rate = operations.run(request, "CommunityServedRate", {"community": community, "from": first.isoformat(),
                                                            "to": last.isoformat()})["node"] or {}
     rows = result["allocations"]
+    waiting = operations.run(request, "CommunityAllocations", {"community": community, "status": "PROPOSED"})
     return render_page(request, "frontend/worker/allocations.html", {
         "rows": [e["node"] for e in rows["edges"]], "page_info": rows["pageInfo"],
+        "waiting": waiting["allocations"]["totalCount"],
         "served_rate": rate.get("servedRate"), "first": first, "last": last})

@@ -12,11 +12,13 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
+from django.db.models import Sum
+
 from booking.services.figures import Figures, check_days, figures
 from core.clock import at
 from core.graphql.relay import global_id
 from marketplace.models import Community, Resource, Subdistrict
-from matching.models import Need
+from matching.models import Allocation, Need
 
 
 def _needs(first_day: dt.date, last_day: dt.date, community_id: int | None = None) -> list[Any]:
@@ -33,6 +35,38 @@ def _served(need: Any) -> tuple[int, int]:
     if need.category == "HALL":
         served = 1 if served > 0 else 0
     return demand, min(served, demand)
+
+
+def _proposed(needs: list[Any]) -> dict[int, int]:
+    """{need id: quantity of its PROPOSED allocations} (waiting for the unit), one query."""
+    rows = (Allocation.objects.filter(need_id__in=[n.pk for n in needs], status="PROPOSED").order_by()
+            .values("need_id").annotate(total=Sum("quantity")))
+    return {row["need_id"]: int(row["total"] or 0) for row in rows}
+
+
+def _pipeline(need: Any, proposed: dict[int, int]) -> tuple[int, int, int]:
+    """(demand, proposed, accepted) in the matcher's units; proposed is what waits for a unit, capped at
+    what the accepted quantity leaves open."""
+    demand, served = _served(need)
+    waiting = proposed.get(need.pk, 0)
+    if need.category == "HALL":
+        waiting = 1 if waiting > 0 else 0
+    return demand, min(waiting, demand - served), served
+
+
+MAP_STATES = ("NO_NEED", "SERVED", "PARTLY", "PROPOSED", "WAITING")
+
+
+def community_state(demand: int, proposed: int, served: int) -> str:
+    """How a community stands on the map: no need; served (at least 80 % accepted); proposals waiting for
+    units; partly served; or needs waiting with nothing proposed."""
+    if demand == 0:
+        return "NO_NEED"
+    if served >= 0.8 * demand:
+        return "SERVED"
+    if proposed > 0:
+        return "PROPOSED"
+    return "PARTLY" if served > 0 else "WAITING"
 
 
 def _rate(demand: int, served: int) -> float:
@@ -71,11 +105,13 @@ def district_stats(info: Any, first_day: dt.date, last_day: dt.date) -> dict[str
         total.add(f)
         by_sub.setdefault(r.unit.subdistrict_id, Figures()).add(f)
         by_cat[r.category].add(f)
-    demand = served = 0
+    demand = served = proposed_total = 0
+    proposed = _proposed(needs)
     for need in needs:
-        d, s = _served(need)
+        d, p, s = _pipeline(need, proposed)
         demand += d
         served += s
+        proposed_total += p
         demand_sub[need.community.subdistrict_id][0] += d
         demand_sub[need.community.subdistrict_id][1] += s
         demand_cat[need.category][0] += d
@@ -84,6 +120,7 @@ def district_stats(info: Any, first_day: dt.date, last_day: dt.date) -> dict[str
     posted = sum(1 for n in needs if start <= n.created_at < end)
     return {
         "needs_posted": posted, "demand_quantity": demand, "served_quantity": served,
+        "proposed_quantity": proposed_total, "booked_quantity": total.booked, "used_quantity": total.checked_in,
         "served_rate": _rate(demand, served), "bookings": total.bookings, "no_shows": total.no_shows,
         "utilisation": total.utilisation,
         "by_subdistrict": [{"subdistrict": subdistricts[pk], "served_rate": _rate(*demand_sub[pk]),
@@ -98,14 +135,20 @@ def district_map(info: Any, first_day: dt.date, last_day: dt.date) -> dict[str, 
     check_days(first_day, last_day)
     resources = list(Resource.objects.listed().order_by("id"))
     found = figures(resources, first_day, last_day)
-    rates: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for need in _needs(first_day, last_day):
-        d, s = _served(need)
+    rates: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    needs = _needs(first_day, last_day)
+    proposed = _proposed(needs)
+    for need in needs:
+        d, p, s = _pipeline(need, proposed)
         rates[need.community_id][0] += d
         rates[need.community_id][1] += s
+        rates[need.community_id][2] += p
     return {
         "resources": [{"id": global_id("Resource", r.pk), "category": r.category, "location": r,
                        "utilisation": found.get((r.pk, None), Figures()).utilisation} for r in resources],
-        "communities": [{"id": global_id("Community", c.pk), "location": c, "served_rate": _rate(*rates[c.pk])}
+        "communities": [{"id": global_id("Community", c.pk), "location": c, "name": c.name,
+                         "served_rate": _rate(*rates[c.pk][:2]), "demand_quantity": rates[c.pk][0],
+                         "served_quantity": rates[c.pk][1], "proposed_quantity": rates[c.pk][2],
+                         "state": community_state(rates[c.pk][0], rates[c.pk][2], rates[c.pk][1])}
                         for c in Community.objects.order_by("id")],
     }

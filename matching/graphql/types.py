@@ -134,6 +134,8 @@ class MatchRun(ScopedNode, graphene.ObjectType):
     churn = graphene.Float()
     stages = graphene.NonNull(graphene.List(graphene.NonNull(StageTiming)))
     error = graphene.String()
+    horizon_start = graphene.Field(Date, description="the first day the run planned for")
+    horizon_days = graphene.Int(description="how many days it planned for")
     allocations = graphene.NonNull("matching.graphql.types.AllocationConnection", first=graphene.Int(),
                                    after=graphene.String(), description="ordered by community, then need")
 
@@ -216,6 +218,11 @@ class DistrictStats(graphene.ObjectType):
     bookings = graphene.NonNull(graphene.Int)
     no_shows = graphene.NonNull(graphene.Int)
     utilisation = graphene.NonNull(graphene.Float)
+    proposed_quantity = graphene.NonNull(
+        graphene.Int, description="proposed by a match run and waiting for the unit (the matcher's units)")
+    booked_quantity = graphene.NonNull(graphene.Int, description="places booked in the period (all bookings "
+                                                                 "that take capacity)")
+    used_quantity = graphene.NonNull(graphene.Int, description="places checked in in the period")
     by_subdistrict = graphene.NonNull(graphene.List(graphene.NonNull(SubdistrictStats)))
     by_category = graphene.NonNull(graphene.List(graphene.NonNull(CategoryStats)))
 
@@ -227,10 +234,26 @@ class MapResource(graphene.ObjectType):
     utilisation = graphene.NonNull(graphene.Float)
 
 
+class MapCommunityState(graphene.Enum):
+    """How a community stands: NO_NEED (nothing asked in the period), SERVED (at least 80 % accepted),
+    PROPOSED (proposals wait for units), PARTLY (some accepted, nothing waiting), WAITING (nothing yet)."""
+
+    NO_NEED = "NO_NEED"
+    SERVED = "SERVED"
+    PARTLY = "PARTLY"
+    PROPOSED = "PROPOSED"
+    WAITING = "WAITING"
+
+
 class MapCommunity(graphene.ObjectType):
     id = graphene.NonNull(graphene.ID)
     location = graphene.NonNull(GeoPoint)
     served_rate = graphene.NonNull(graphene.Float)
+    name = graphene.NonNull(graphene.String)
+    demand_quantity = graphene.NonNull(graphene.Int)
+    proposed_quantity = graphene.NonNull(graphene.Int)
+    served_quantity = graphene.NonNull(graphene.Int)
+    state = graphene.NonNull(MapCommunityState)
 
 
 class DistrictMap(graphene.ObjectType):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.enums import MatchRunStatus
@@ -83,7 +84,8 @@ class MatchRun(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"match run {self.pk} ({self.status})"
+        # what the audit log shows people (object_repr): no status code, in the request's language
+        return f"{gettext('match run')} {self.pk}"
 
     @property
     def is_final(self) -> bool:
