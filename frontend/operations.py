@@ -17,7 +17,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -136,19 +136,6 @@ def operations() -> dict[str, Operation]:
     return load_documents()
 
 
-OPTIONAL_DIR = DOCUMENTS_DIR / "optional"
-
-
-@cache
-def optional(name: str) -> Operation | None:
-    """An operation of `frontend/graphql/optional/` when the schema validates it, else None: for contract
-    fields another part of the project is still adding (the page then says the action is not available)."""
-    op = load_documents(OPTIONAL_DIR).get(name)
-    if op is None or validate(_graphql_schema(), parse(op.source)):
-        return None
-    return op
-
-
 def _execute(request: HttpRequest, source: str, variables: Mapping[str, Any], name: str) -> Any:
     return execute_operation(request, source, dict(variables), operation_name=name)
 
@@ -169,7 +156,7 @@ def _normalise(result: Any) -> tuple[dict[str, Any] | None, list[dict[str, Any]]
 
 def run(request: HttpRequest, name: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Runs one named operation as the request's user; returns `data` or raises OperationError."""
-    op = operations().get(name) or optional(name)
+    op = operations().get(name)
     if op is None:
         raise KeyError(f"no GraphQL operation named {name}")
     cleaned = {k: v for k, v in (variables or {}).items() if v is not None}

@@ -222,8 +222,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
     return render_page(request, "frontend/resident/my_data.html", {
         "me_data": data.get("me") or {}, "booking_rows": [e["node"] for e in data["myBookings"]["edges"]],
         "notifications": len(data["myNotifications"]["edges"]),
-        "bookings": data["myBookings"]["totalCount"], "may_delete": may_delete_own_account(request),
-        "may_rotate": operations.optional("RotateCalendarSecret") is not None})
+        "bookings": data["myBookings"]["totalCount"], "may_delete": may_delete_own_account(request)})
 
 
 @page()
@@ -233,9 +232,6 @@ def rotate_calendar(request: HttpRequest) -> HttpResponse:
     booking = request.POST.get("booking") or ""
     back = reverse("frontend:booking", args=[booking]) if booking else reverse("frontend:my-data")
     if request.method != "POST":
-        return HttpResponseRedirect(back)
-    if operations.optional("RotateCalendarSecret") is None:
-        messages.error(request, _("Changing the calendar address is not available yet."))
         return HttpResponseRedirect(back)
     variables = {"bookingId": unslug(booking)} if booking else {}
     payload = operations.run(request, "RotateCalendarSecret", {"input": variables})["rotateCalendarSecret"]

@@ -4,8 +4,10 @@ test_browser_people.py)."""
 from __future__ import annotations
 
 import re
+from urllib.parse import urlparse
 
 import pytest
+from django.test import Client
 
 from matching.models import Allocation, MatchRun
 
@@ -142,11 +144,16 @@ def test_my_data_is_readable_with_a_download_and_the_calendar_address_to_copy(wo
     assert 'action="/me/calendar/rotate/"' in html and 'value="rotateCalendarSecret"' in html
 
 
-def test_rotating_the_calendar_address_never_fails(world: World):
-    from frontend import operations
-
+def test_rotating_the_calendar_address_gives_a_new_feed_and_retires_the_old(world: World):
+    # given the address she sees now
     client = client_for(world.resident)
+    before = re.search(r'id="feed-url"[^>]*value="([^"]+)"', client.get("/me/data/").content.decode())
+    assert before is not None
+    # when she presses 更换地址
     response = client.post("/me/calendar/rotate/", follow=True)
+    # then the page says so, shows another address, and the old one answers 404
     assert response.status_code == 200
-    if operations.optional("RotateCalendarSecret") is None:  # not in this build's API yet
-        assert response.context["messages"]
+    assert [m.level_tag for m in response.context["messages"]] == ["success"]
+    after = re.search(r'id="feed-url"[^>]*value="([^"]+)"', client.get("/me/data/").content.decode())
+    assert after is not None and after.group(1) != before.group(1)
+    assert Client().get(urlparse(before.group(1)).path).status_code == 404
