@@ -8,14 +8,18 @@ from collections import defaultdict
 from typing import Any
 
 from marketplace.models import Community
-from matching.graphql.stats import served_rate_of_community
 from matching.models import NeedSupport, UnservedReason
+from matching.services import figures
 
 from . import permissions
 
 
 def community_served_rate(info: Any, community: Community, first_day: dt.date, last_day: dt.date) -> float | None:
-    return served_rate_of_community(info, community, first_day, last_day)
+    """Batched over the communities on the page."""
+    figures.check_days(first_day, last_day)
+    loader = info.context.loader(("community.servedRate", first_day, last_day),
+                                 lambda ids: figures.served_rates(ids, first_day, last_day), default=0.0)
+    return loader.load(community.pk, info.context.siblings("Community"))  # type: ignore[no-any-return]
 
 
 def allocation_by_id(info: Any, pk: int) -> Any:

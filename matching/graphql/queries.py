@@ -9,12 +9,12 @@ import graphene
 from graphql import GraphQLResolveInfo as Info
 
 from core.graphql.enums import AllocationStatus, MatchRunStatus, NeedStatus, ResourceCategory, value_of
-from core.graphql.relay import connection_from, decode_int_id
+from core.graphql.relay import connection_from, decode_int_id, global_id
 from core.graphql.scalars import Date
 from marketplace.graphql.types import viewer_of
+from matching.services import figures
 
 from . import permissions
-from .stats import district_map, district_stats
 from .types import AllocationConnection, DistrictMap, DistrictStats, MatchRunConnection, NeedConnection
 
 
@@ -81,11 +81,15 @@ class MatchingQuery(graphene.ObjectType):
         viewer = viewer_of(info)
         if viewer is None or not viewer.is_district_staff:
             return None
-        return district_stats(info, kwargs["from_"], to)
+        return figures.district_stats(kwargs["from_"], to)
 
     @staticmethod
     def resolve_district_map(root: Any, info: Info, to: dt.date, **kwargs: Any) -> Any:
         viewer = viewer_of(info)
         if viewer is None or not viewer.is_district_staff:
             return None
-        return district_map(info, kwargs["from_"], to)
+        data = figures.district_map(kwargs["from_"], to)
+        for kind, lines in (("Resource", data["resources"]), ("Community", data["communities"])):
+            for line in lines:
+                line["id"] = global_id(kind, line["pk"])
+        return data

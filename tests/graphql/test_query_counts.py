@@ -112,7 +112,7 @@ def test_district_map_and_stats(api: Api, world: World, django_assert_max_num_qu
       communities { id location { lat } servedRate } } }"""
     client = api.client_for(world["staff"])
     # when
-    with django_assert_max_num_queries(6 + 3):
+    with django_assert_max_num_queries(6 + 4):  # + the proposals waiting for units (the map's states)
         answer = api.post(query, client=client)
     # then
     assert len(answer.data["districtMap"]["resources"]) == 22

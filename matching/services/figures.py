@@ -1,6 +1,7 @@
-"""District figures: served rates from needs and their accepted allocations, utilisation and bookings
-from booking/services/figures.py (over the open slots derived from opening hours). Computed from the rows
-each time, in a fixed number of queries; never counters kept by hand.
+"""District figures (a service: GraphQL only shapes them): served rates from needs and their accepted
+allocations, utilisation and bookings from booking/services/figures.py (over the open slots derived
+from opening hours). Computed from the rows each time, in a fixed number of queries; never counters kept
+by hand.
 
 A need counts in a period when its date range overlaps it; demand is the matcher's unit (a hall need is
 one booking, anything else its quantity), served the accepted quantity capped at the need's.
@@ -16,9 +17,8 @@ from django.db.models import Sum
 
 from booking.services.figures import Figures, check_days, figures
 from core.clock import at
-from core.graphql.relay import global_id
 from marketplace.models import Community, Resource, Subdistrict
-from matching.models import Allocation, Need
+from matching.models import Allocation, AllocationStatus, Need
 
 
 def _needs(first_day: dt.date, last_day: dt.date, community_id: int | None = None) -> list[Any]:
@@ -39,7 +39,7 @@ def _served(need: Any) -> tuple[int, int]:
 
 def _proposed(needs: list[Any]) -> dict[int, int]:
     """{need id: quantity of its PROPOSED allocations} (waiting for the unit), one query."""
-    rows = (Allocation.objects.filter(need_id__in=[n.pk for n in needs], status="PROPOSED").order_by()
+    rows = (Allocation.objects.filter(need_id__in=[n.pk for n in needs], status=AllocationStatus.PROPOSED).order_by()
             .values("need_id").annotate(total=Sum("quantity")))
     return {row["need_id"]: int(row["total"] or 0) for row in rows}
 
@@ -73,23 +73,22 @@ def _rate(demand: int, served: int) -> float:
     return round(served / demand, 4) if demand else 0.0
 
 
-def served_rate_of_community(info: Any, community: Community, first_day: dt.date, last_day: dt.date) -> float:
+def served_rates(community_ids: list[int], first_day: dt.date, last_day: dt.date) -> dict[int, float]:
+    """{community id: served / demand of its needs overlapping the period} (0.0 without demand)."""
     check_days(first_day, last_day)
-
-    def batch(ids: list[int]) -> dict[int, float]:
-        totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-        for need in _needs(first_day, last_day):
-            if need.community_id in ids:
-                demand, served = _served(need)
-                totals[need.community_id][0] += demand
-                totals[need.community_id][1] += served
-        return {cid: _rate(*totals[cid]) for cid in ids}
-
-    loader = info.context.loader(("community.servedRate", first_day, last_day), batch, default=0.0)
-    return loader.load(community.pk, info.context.siblings("Community"))  # type: ignore[no-any-return]
+    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    wanted = set(community_ids)
+    for need in _needs(first_day, last_day):
+        if need.community_id in wanted:
+            demand, served = _served(need)
+            totals[need.community_id][0] += demand
+            totals[need.community_id][1] += served
+    return {cid: _rate(*totals[cid]) for cid in community_ids}
 
 
-def district_stats(info: Any, first_day: dt.date, last_day: dt.date) -> dict[str, Any]:
+def district_stats(first_day: dt.date, last_day: dt.date) -> dict[str, Any]:
+    """The district's pipeline (demand, proposed, accepted, booked, used) and use, in total, by subdistrict
+    and by category. Raises ServiceError (INVALID) for a bad period."""
     check_days(first_day, last_day)
     needs = _needs(first_day, last_day)
     resources = list(Resource.objects.select_related("unit"))
@@ -131,7 +130,8 @@ def district_stats(info: Any, first_day: dt.date, last_day: dt.date) -> dict[str
     }
 
 
-def district_map(info: Any, first_day: dt.date, last_day: dt.date) -> dict[str, Any]:
+def district_map(first_day: dt.date, last_day: dt.date) -> dict[str, Any]:
+    """Every listed resource with its utilisation, every community with its pipeline and map state."""
     check_days(first_day, last_day)
     resources = list(Resource.objects.listed().order_by("id"))
     found = figures(resources, first_day, last_day)
@@ -144,9 +144,9 @@ def district_map(info: Any, first_day: dt.date, last_day: dt.date) -> dict[str, 
         rates[need.community_id][1] += s
         rates[need.community_id][2] += p
     return {
-        "resources": [{"id": global_id("Resource", r.pk), "category": r.category, "location": r,
+        "resources": [{"pk": r.pk, "category": r.category, "location": r,
                        "utilisation": found.get((r.pk, None), Figures()).utilisation} for r in resources],
-        "communities": [{"id": global_id("Community", c.pk), "location": c, "name": c.name,
+        "communities": [{"pk": c.pk, "location": c, "name": c.name,
                          "served_rate": _rate(*rates[c.pk][:2]), "demand_quantity": rates[c.pk][0],
                          "served_quantity": rates[c.pk][1], "proposed_quantity": rates[c.pk][2],
                          "state": community_state(rates[c.pk][0], rates[c.pk][2], rates[c.pk][1])}
