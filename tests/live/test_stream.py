@@ -26,10 +26,13 @@ class Site:
                 "to": (first + dt.timedelta(days=1)).isoformat()}
 
 
-def _site(template: Path, folder: Path, **extra: str) -> Iterator[Site]:
+RESIDENTS = ("from tests.faults import scenarios\n"
+             "print(json.dumps(scenarios.residents_with_tokens(3, capacity=10, days=2)))")
+
+
+def _site(template: Path, folder: Path, setup: str = RESIDENTS, **extra: str) -> Iterator[Site]:
     env = sqlite_env(template, folder, **extra)
-    data = script(env, "from tests.faults import scenarios\n"
-                       "print(json.dumps(scenarios.residents_with_tokens(3, capacity=10, days=2)))")
+    data = script(env, setup)
     proc, port = web(env)
     try:
         yield Site(proc, port, env, data)
@@ -182,3 +185,52 @@ def test_open_streams_are_capped_per_user(sqlite_template: Path, tmp_path: Path)
         # closed streams are released
         with Subscriber(site.port, SUBSCRIBE_SLOTS, site.slots_variables(), token) as again:
             opened(again)
+
+
+QUEUED_RUN = """from matching.services import runs
+from tests.faults import scenarios
+from tests.factories import district_staff, resident, CommunityFactory
+from marketplace.services.tokens import issue_token
+from graphql_relay import to_global_id
+scenarios.matching_two_parts()
+runs._enqueue = lambda run_id: None  # queued, not started: the test starts it from another process
+pk = scenarios.start_run()
+print(json.dumps({"run": to_global_id("MatchRun", pk), "pk": pk, "staff": issue_token(user=district_staff()),
+                  "resident": issue_token(user=resident(CommunityFactory()))}))"""
+PROGRESS = "subscription($id: ID!) { matchRunProgress(id: $id) { id status progress servedQuantity } }"
+
+
+def test_match_run_progress_follows_a_run_made_by_another_process_and_completes(sqlite_template: Path,
+                                                                                 tmp_path: Path) -> None:
+    for site in _site(sqlite_template, tmp_path, setup=QUEUED_RUN):
+        _follow_a_run(site)
+
+
+def _follow_a_run(site: Site) -> None:
+    # given a queued run and district staff following it
+    made = site.data
+    with Subscriber(site.port, PROGRESS, {"id": made["run"]}, made["staff"], timeout=60) as stream:
+        opened(stream)
+        name, first = stream.next_event()
+        assert name == "next" and first["data"]["matchRunProgress"]["status"] == "QUEUED", first
+        # when another process (a worker, here a script with eager tasks) runs it
+        script(site.env, f"from matching.tasks import prepare_match_run_task\nprepare_match_run_task({made['pk']})\n"
+                         "print('null')")
+        # then the stream shows its moves and completes after SUCCEEDED
+        shown = []
+        while (event := stream.next_event())[0] == "next":
+            assert "errors" not in event[1], event
+            shown.append(event[1]["data"]["matchRunProgress"])
+        assert event == ("complete", None)
+    assert shown[-1]["status"] == "SUCCEEDED" and shown[-1]["progress"] == 1.0 and shown[-1]["servedQuantity"] == 50
+    assert [s["progress"] for s in shown] == sorted(s["progress"] for s in shown)
+    # and a resident may not follow it
+    with Subscriber(site.port, PROGRESS, {"id": made["run"]}, made["resident"]) as refused:
+        opened(refused)
+        name, data = refused.next_event()
+    assert data["data"] is None and data["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
+    # a finished run shows its final state at once and completes
+    with Subscriber(site.port, PROGRESS, {"id": made["run"]}, made["staff"]) as late:
+        opened(late)
+        assert late.next_event()[1]["data"]["matchRunProgress"]["status"] == "SUCCEEDED"
+        assert late.next_event() == ("complete", None)
