@@ -214,6 +214,7 @@ LIVE_MAX_STREAMS_PER_USER = int(os.environ.get("LIVE_MAX_STREAMS_PER_USER", "8")
 LIVE_MAX_STREAMS_PER_PROCESS = int(os.environ.get("LIVE_MAX_STREAMS_PER_PROCESS", "2000"))
 LIVE_WORKER_THREADS = int(os.environ.get("LIVE_WORKER_THREADS", "8"))
 LIVE_POLL_SECONDS = float(os.environ.get("LIVE_POLL_SECONDS", "0.2"))
+LIVE_BACKOFF_SECONDS = float(os.environ.get("LIVE_BACKOFF_SECONDS", "5"))  # publishing pauses after a failure
 LIVE_OPEN_OPERATION = "core.graphql.streaming.open_operation"
 
 # --- The district -----------------------------------------------------------------------------

@@ -78,8 +78,11 @@ class RedisBroker:
     def _sync_client(self) -> Any:
         if self._client is None:
             import redis
+            from redis.backoff import NoBackoff
+            from redis.retry import Retry
 
-            self._client = redis.Redis.from_url(self.url, socket_timeout=0.5, socket_connect_timeout=0.5)
+            self._client = redis.Redis.from_url(self.url, socket_timeout=0.5, socket_connect_timeout=0.5,
+                                                retry=Retry(NoBackoff(), 0))
         return self._client
 
     def publish_many(self, events: Iterable[Event]) -> None:
@@ -99,8 +102,12 @@ class RedisBroker:
     async def open(self) -> Reader:
         import redis
         import redis.asyncio as aioredis
+        from redis.asyncio.retry import Retry
+        from redis.backoff import NoBackoff
 
-        client = aioredis.Redis.from_url(self.url, socket_connect_timeout=2, health_check_interval=5)
+        # no silent reconnection: events published meanwhile would be lost without the streams knowing
+        client = aioredis.Redis.from_url(self.url, socket_connect_timeout=2, health_check_interval=5,
+                                         retry=Retry(NoBackoff(), 0))
         pubsub = client.pubsub(ignore_subscribe_messages=True)
         try:
             await pubsub.subscribe(self.channel)

@@ -47,9 +47,10 @@ def sqlite_env(template: Path, folder: Path, **extra: str) -> dict[str, str]:
 
 
 def live_env(database_url: str, broker_url: str, folder: Path, **extra: str) -> dict[str, str]:
-    return app_env(database_url, APP_VAR_DIR=str(folder), LIVE_BROKER_URL=broker_url,
-                   LIVE_CHANNEL_PREFIX=f"t-{uuid.uuid4().hex[:8]}:", LIVE_KEEPALIVE_SECONDS="0.5",
-                   LIVE_POLL_SECONDS="0.1", **extra)
+    values = {"APP_VAR_DIR": str(folder), "LIVE_BROKER_URL": broker_url,
+              "LIVE_CHANNEL_PREFIX": f"t-{uuid.uuid4().hex[:8]}:", "LIVE_KEEPALIVE_SECONDS": "0.5",
+              "LIVE_POLL_SECONDS": "0.1", **extra}
+    return app_env(database_url, **values)
 
 
 def web(env: dict[str, str], name: str = "uvicorn") -> tuple[Process, int]:
