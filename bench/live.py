@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import os
 import statistics
@@ -32,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)
 
 import httpx  # noqa: E402
+from graphql_relay import from_global_id  # noqa: E402
 
 from tests.faults.stack import Cluster, gunicorn, script, stack_cleanup  # noqa: E402
 from tests.live.stack import BOOK, SUBSCRIBE_SLOTS, live_env, web  # noqa: E402
@@ -182,10 +184,6 @@ def _pct(values: list[float], p: float) -> float:
 
 def _delivered_all(seen: list[tuple[float, int, str, int]], sent: list[tuple[float, str, float]], n: int) -> bool:
     """Every subscriber has seen every slot's final booked count."""
-    import datetime as dt
-
-    from graphql_relay import from_global_id
-
     final: dict[int, int] = defaultdict(int)
     for _t, start, _d in sent:
         final[int(dt.datetime.fromisoformat(start).timestamp())] += 1
@@ -200,10 +198,6 @@ def _latencies(seen: list[tuple[float, int, str, int]], sent: list[tuple[float, 
     """Per subscriber and slot, an event with booked = b shows every booking of rank <= b not shown yet
     (ranks by send time, an approximation of commit order): its latency is the event's arrival minus
     that booking's send time."""
-    import datetime as dt
-
-    from graphql_relay import from_global_id
-
     sent_by_epoch: dict[int, list[float]] = defaultdict(list)
     for t, start, _d in sorted(sent):
         sent_by_epoch[int(dt.datetime.fromisoformat(start).timestamp())].append(t)

@@ -17,6 +17,8 @@ import graphene
 from django.utils.translation import gettext as _
 from graphql import GraphQLResolveInfo as Info
 
+from booking.models import Slot as SlotRow
+from booking.services.slots import view_of
 from core.errors import ErrorCode
 from core.graphql.errors import coded_error
 from core.graphql.relay import decode_int_id
@@ -65,9 +67,6 @@ class BookingSubscription(graphene.ObjectType):
 
     @staticmethod
     def resolve_slots_changed(root: dict[str, Any], info: Info, **kwargs: Any) -> Any:
-        from booking.models import Slot as SlotRow
-        from booking.services.slots import view_of
-
         row = SlotRow.objects.filter(pk=int(root["slot"])).first()
         if row is None:
             raise coded_error(ErrorCode.NOT_FOUND, _("There is no such slot."))

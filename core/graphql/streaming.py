@@ -19,6 +19,7 @@ from importlib import import_module
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user
 from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext
@@ -56,7 +57,6 @@ class Refusal:
     """An answer instead of a stream: an HTTP error (`in_stream` False) or, for a document that cannot
     run, a `next` event with the errors followed by `complete` (graphql-sse: validation errors go through
     the accepted stream)."""
-
     status: int
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
@@ -77,7 +77,6 @@ def _errors(errors: list[Any]) -> dict[str, Any]:
 @dataclass
 class StreamOperation:
     """One validated subscription of one viewer."""
-
     request: HttpRequest
     user: Any
     token_scopes: frozenset[str] | None
@@ -128,8 +127,6 @@ class StreamOperation:
 
 def _with_session(request: HttpRequest) -> None:
     """What SessionMiddleware and AuthenticationMiddleware do for a page, for the stream's request."""
-    from django.contrib.auth import get_user
-
     engine = import_module(settings.SESSION_ENGINE)
     request.session = engine.SessionStore(request.COOKIES.get(settings.SESSION_COOKIE_NAME))
     request.user = get_user(request)  # type: ignore[assignment]

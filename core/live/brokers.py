@@ -29,7 +29,12 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlparse
 
+import redis
+import redis.asyncio as aioredis
 from django.conf import settings
+from redis.asyncio.retry import Retry as AsyncRetry
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 logger = logging.getLogger("core.live")
 Event = tuple[str, dict[str, Any]]
@@ -77,17 +82,11 @@ class RedisBroker:
 
     def _sync_client(self) -> Any:
         if self._client is None:
-            import redis
-            from redis.backoff import NoBackoff
-            from redis.retry import Retry
-
             self._client = redis.Redis.from_url(self.url, socket_timeout=0.5, socket_connect_timeout=0.5,
                                                 retry=Retry(NoBackoff(), 0))
         return self._client
 
     def publish_many(self, events: Iterable[Event]) -> None:
-        import redis
-
         items = [_encode(t, p) for t, p in events]
         if not items:
             return
@@ -100,14 +99,9 @@ class RedisBroker:
             raise BrokerUnavailable(str(exc)) from exc
 
     async def open(self) -> Reader:
-        import redis
-        import redis.asyncio as aioredis
-        from redis.asyncio.retry import Retry
-        from redis.backoff import NoBackoff
-
         # no silent reconnection: events published meanwhile would be lost without the streams knowing
         client = aioredis.Redis.from_url(self.url, socket_connect_timeout=2, health_check_interval=5,
-                                         retry=Retry(NoBackoff(), 0))
+                                         retry=AsyncRetry(NoBackoff(), 0))
         pubsub = client.pubsub(ignore_subscribe_messages=True)
         try:
             await pubsub.subscribe(self.channel)
@@ -124,8 +118,6 @@ class _RedisReader:
         self.pubsub = pubsub
 
     async def read(self) -> AsyncIterator[Event]:
-        import redis
-
         while True:
             try:
                 message = await self.pubsub.get_message(timeout=1.0)

@@ -16,8 +16,10 @@ from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext
+from graphql import GraphQLError
 
-from .brokers import Broker, BrokerUnavailable, Reader, get_broker
+from .brokers import Broker, BrokerUnavailable, Reader, broker_url, get_broker
 
 logger = logging.getLogger("core.live")
 
@@ -128,8 +130,6 @@ _hubs: dict[tuple[int, str], Hub] = {}
 
 
 def hub() -> Hub:
-    from .brokers import broker_url
-
     loop = asyncio.get_running_loop()
     key = (id(loop), broker_url())
     if key not in _hubs:
@@ -146,9 +146,6 @@ async def listen(topics: Iterable[str], *, key: Callable[[str, dict[str, Any]], 
     """A listener of `topics`, subscribed when this returns: iterate it for the events' payloads, and
     `aclose()` it when done. When the broker cannot be reached, raises a GraphQLError of code
     UNAVAILABLE (the subscription's answer)."""
-    from django.utils.translation import gettext
-    from graphql import GraphQLError
-
     current = hub()
     listener = Listener(current, [f"{t}" for t in topics], key or _default_key, accept)
     try:

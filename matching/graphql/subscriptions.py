@@ -20,6 +20,7 @@ from core.graphql.relay import decode_int_id
 from core.live.executor import run_sync
 from core.live.hub import Listener, listen
 from marketplace.graphql.types import viewer_of
+from matching.models import MatchRun as Run
 
 from . import permissions
 from .types import MatchRun
@@ -28,8 +29,6 @@ FINAL = ("SUCCEEDED", "FAILED")
 
 
 def _status(pk: int) -> str | None:
-    from matching.models import MatchRun as Run
-
     return Run.objects.filter(pk=pk).values_list("status", flat=True).first()
 
 
