@@ -81,10 +81,14 @@ class Stream:
     comments: int = 0
     received: list[tuple[str, Any]] = field(default_factory=list)
 
-    def next_event(self) -> tuple[str, Any]:
-        """The next event (name, data); raises StopIteration when the stream ended."""
+    def next_event(self, within: float = 15) -> tuple[str, Any]:
+        """The next event (name, data); raises StopIteration when the stream ended, fails when none came
+        `within` seconds (keep-alive comments keep the connection itself from timing out)."""
         name, data = "message", ""
+        deadline = time.monotonic() + within
         for line in self.lines:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no event within {within} s")
             if line == "":
                 if data or name != "message":
                     event = (name, json.loads(data) if data else None)
