@@ -100,7 +100,10 @@ def cmd_run(args: argparse.Namespace) -> None:
         [str(BIN / "celery"), "-A", "config", "worker", "--beat", "--concurrency", "1", "--loglevel", "WARNING",
          "--schedule", str(ROOT / "var" / "celerybeat-schedule")],
         cwd=ROOT, env=env, start_new_session=True)
-    server = subprocess.Popen([str(PY), "manage.py", "runserver", f"127.0.0.1:{args.port}", "--noreload"],
+    # One ASGI process serves the pages, /graphql/ and the live updates' stream (/graphql/stream); the
+    # worker publishes match-run progress and notifications to it through the SQLite event log in var/.
+    server = subprocess.Popen([str(PY), "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
+                               "--port", str(args.port), "--timeout-graceful-shutdown", "3"],
                               cwd=ROOT, env=env, start_new_session=True)
     print()
     say(f"the demo runs at http://127.0.0.1:{args.port}/   (admin: http://127.0.0.1:{args.port}/admin/)")

@@ -204,6 +204,19 @@ GRAPHENE = {
     "RELAY_CONNECTION_MAX_LIMIT": 100,
 }
 
+# --- Live updates (core/live): GraphQL subscriptions over SSE at POST /graphql/stream ----------------------
+# The broker: Redis pub/sub in production (`redis://…`, any number of web machines); by default a SQLite
+# event log in VAR_DIR, which needs no server and reaches across the processes of one machine.
+LIVE_BROKER_URL = os.environ.get("LIVE_BROKER_URL", "")
+LIVE_CHANNEL_PREFIX = os.environ.get("LIVE_CHANNEL_PREFIX", "live:")
+LIVE_KEEPALIVE_SECONDS = float(os.environ.get("LIVE_KEEPALIVE_SECONDS", "12"))
+LIVE_MAX_STREAMS_PER_USER = int(os.environ.get("LIVE_MAX_STREAMS_PER_USER", "8"))
+LIVE_MAX_STREAMS_PER_PROCESS = int(os.environ.get("LIVE_MAX_STREAMS_PER_PROCESS", "2000"))
+LIVE_WORKER_THREADS = int(os.environ.get("LIVE_WORKER_THREADS", "8"))
+LIVE_POLL_SECONDS = float(os.environ.get("LIVE_POLL_SECONDS", "0.2"))
+LIVE_BACKOFF_SECONDS = float(os.environ.get("LIVE_BACKOFF_SECONDS", "5"))  # publishing pauses after a failure
+LIVE_OPEN_OPERATION = "core.graphql.streaming.open_operation"
+
 # --- The district -----------------------------------------------------------------------------
 # The service area's bounding box (GCJ-02). The default covers Beijing's central districts, so the
 # demo at city scale (tiles around Xicheng) fits; a deployment narrows it to its own district.

@@ -1,0 +1,1 @@
+"""The ground floor every app builds on (DESIGN.md "Layout")."""

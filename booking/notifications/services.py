@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from booking.models import Booking, BookingStatus
+from core.live.publish import publish_on_commit
 
 from .channels import channels_reaching
 from .models import Notification, NotificationKind, OutboxMessage
@@ -84,6 +85,8 @@ def notify(*, user: Any, kind: str, key: str, booking: Booking | None = None,
             OutboxMessage(notification=notification, channel=channel, next_attempt_at=now, created_at=now)
             for channel in channels_reaching(user)
         ])
+        # live: the viewer's notificationAdded re-reads it after commit
+        publish_on_commit(f"notifications:{notification.user_id}", {"notification": notification.pk})
         message_ids = [m.pk for m in messages]
         if message_ids:
             transaction.on_commit(functools.partial(queue_delivery, message_ids), robust=True)

@@ -42,6 +42,7 @@ from marketplace.services.resources import ResourceFields, ensure_manages_unit, 
 from . import waitlist
 from .hours import WindowSpec
 from .lifecycle import release
+from .live import slots_changed
 from .notify import tell
 from .quota import _release as release_quota_slot
 from .slots import OUTSIDE_HOURS, horizon_end, materialise, new_slot, occurrences, slot_capacity, specs_of
@@ -153,6 +154,7 @@ def _set_capacity(slot: Slot, capacity: int, field: str) -> bool:
         return False
     if not Slot.objects.filter(pk=slot.pk, booked__lte=capacity - F("held")).update(capacity=capacity):
         raise ServiceError.of(ErrorCode.CONFLICT, _("Some slots have more booked than the new capacity."), field)
+    slots_changed([slot.pk])
     return capacity > slot.capacity
 
 
@@ -173,11 +175,14 @@ def reconcile(*, resource: Resource, now: dt.datetime, field: str = "capacity") 
                 slot.delete()
                 continue
             Slot.objects.filter(pk=slot.pk).update(closed=True, closed_reason=OUTSIDE_HOURS)
+            slots_changed([slot.pk])
             outside.append(slot.pk)
             continue
         if _set_capacity(slot, slot_capacity(resource, occ.window), field):
             grown.append(slot.pk)
         reopen = slot.closed and slot.closed_reason == OUTSIDE_HOURS
+        if reopen:
+            slots_changed([slot.pk])
         Slot.objects.filter(pk=slot.pk).update(end=occ.end, sex=occ.window.sex, window_id=occ.window.window_id,
                                                **({"closed": False, "closed_reason": ""} if reopen else {}))
     materialise(resource=resource, now=now)
@@ -191,8 +196,10 @@ def reconcile(*, resource: Resource, now: dt.datetime, field: str = "capacity") 
 def _close_overlaps(resource: Resource, kept_ids: list[int]) -> None:
     """I2 for halls: a new slot that overlaps a kept slot with an active booking stays closed."""
     for kept in Slot.objects.filter(pk__in=kept_ids, bookings__status__in=ACTIVE).distinct():
-        (Slot.objects.filter(resource=resource, start__lt=kept.end, end__gt=kept.start, booked=0, held=0)
-         .exclude(pk=kept.pk).update(closed=True, closed_reason=OVERLAPS_KEPT))
+        overlapping = (Slot.objects.filter(resource=resource, start__lt=kept.end, end__gt=kept.start, booked=0,
+                                           held=0).exclude(pk=kept.pk))
+        slots_changed(overlapping.values_list("pk", flat=True))
+        overlapping.update(closed=True, closed_reason=OVERLAPS_KEPT)
 
 
 @transaction.atomic
@@ -272,6 +279,7 @@ def close_slots(*, actor: User, resource: Resource, start: dt.datetime, end: dt.
     slots = list(Slot.objects.filter(resource=resource, start__gte=start, start__lt=end, closed=False)
                  .select_related("window").order_by("start"))
     Slot.objects.filter(pk__in=[s.pk for s in slots]).update(closed=True, closed_reason=reason[:200])
+    slots_changed(s.pk for s in slots)
     Occurrence.objects.bulk_create([
         Occurrence(event_id=s.window.event_id, title=resource.name[:255], start=s.start, end=s.end, cancelled=True,
                    original_start=s.start, original_end=s.end)

@@ -27,6 +27,8 @@ from django.db.models import F
 
 from booking.models import QuotaSlot, Slot
 
+from .live import slots_changed
+
 T = TypeVar("T")
 RETRY_SQLSTATES = {"40P01", "40001"}  # deadlock_detected, serialization_failure
 MAX_ATTEMPTS = 4
@@ -36,9 +38,12 @@ def take_open(slot_id: int, quantity: int) -> bool:
     """booked += quantity if it fits beside booked and held; False means FULL."""
     if getattr(settings, "BOOKING_TEST_UNGUARDED", False):
         return _take_unguarded(slot_id, quantity)
-    return Slot.objects.filter(pk=slot_id, closed=False,
-                               booked__lte=F("capacity") - F("held") - quantity).update(
+    taken = Slot.objects.filter(pk=slot_id, closed=False,
+                                booked__lte=F("capacity") - F("held") - quantity).update(
         booked=F("booked") + quantity) == 1
+    if taken:
+        slots_changed([slot_id])
+    return taken
 
 
 def _take_unguarded(slot_id: int, quantity: int) -> bool:
@@ -49,6 +54,7 @@ def _take_unguarded(slot_id: int, quantity: int) -> bool:
     if pause:
         time.sleep(pause)  # test-only: widens the read-write gap the guard closes
     Slot.objects.filter(pk=slot_id).update(booked=slot.booked + quantity)
+    slots_changed([slot_id])
     return True
 
 
@@ -59,12 +65,14 @@ def take_quota(quota_slot_id: int, slot_id: int, quantity: int) -> bool:
     if drawn != 1:
         return False
     Slot.objects.filter(pk=slot_id).update(booked=F("booked") + quantity, held=F("held") - quantity)
+    slots_changed([slot_id])
     return True
 
 
 def give_back(*, slot_id: int, quantity: int, quota_slot_id: int | None) -> None:
     """Undoes a counted booking: booked -= quantity; a quota booking returns its place to the quota
     while the quota is unreleased (held += quantity), else to open capacity."""
+    slots_changed([slot_id])
     if quota_slot_id is not None:
         qs = QuotaSlot.objects.select_for_update().filter(pk=quota_slot_id).first()
         if qs is not None:

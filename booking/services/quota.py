@@ -28,6 +28,8 @@ from core.errors import ErrorCode, ErrorCollector, ServiceError
 from marketplace.models import Community, Resource, User
 from marketplace.services import audit
 
+from .live import slots_changed
+
 
 def release_before() -> dt.timedelta:
     return dt.timedelta(hours=float(getattr(settings, "BOOKING_QUOTA_RELEASE_HOURS", 24)))
@@ -42,8 +44,11 @@ def rule_matches(rule: QuotaRule, start: dt.datetime) -> bool:
 
 def _hold(slot_id: int, amount: int) -> bool:
     """held += amount if it fits beside what is booked and held (conditional UPDATE)."""
-    return Slot.objects.filter(pk=slot_id, booked__lte=F("capacity") - F("held") - amount).update(
+    held = Slot.objects.filter(pk=slot_id, booked__lte=F("capacity") - F("held") - amount).update(
         held=F("held") + amount) == 1
+    if held:
+        slots_changed([slot_id])
+    return held
 
 
 def apply_rules_to_slots(*, resource_id: int, starts: Iterable[dt.datetime], now: dt.datetime | None = None) -> int:
@@ -105,6 +110,7 @@ def add_quota(*, community: Community, resource: Resource, start_time: dt.time,
             held=F("held") + amount)
         if fits != len(slot_ids):
             raise ServiceError.of(ErrorCode.CONFLICT, _("The capacity for this quota has been taken since."))
+        slots_changed(slot_ids)
         QuotaSlot.objects.bulk_create([QuotaSlot(rule=rule, slot_id=sid, community=community, amount=amount)
                                        for sid in slot_ids])
     audit.record(actor=actor, action="quota.add", obj=rule,
@@ -122,6 +128,7 @@ def _release(quota_slot_id: int) -> bool:
     unused = qs.amount - qs.used
     if unused:
         Slot.objects.filter(pk=qs.slot_id).update(held=F("held") - unused)
+        slots_changed([qs.slot_id])
     return True
 
 

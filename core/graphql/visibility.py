@@ -4,7 +4,8 @@
 type may also be reached through another object's field (an allocation's `matchRun`): for types that
 set `restricted = True`, every field of the schema that returns them is wrapped once, after the schema
 is built, so it answers null (or leaves the object out of a list) where `may_see(viewer, obj)` is
-false. Fields of unrestricted types are not wrapped and cost nothing.
+false. Fields of unrestricted types are not wrapped and cost nothing. Subscriptions check the same
+permission when they start (their root fields are not wrapped).
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ def guard(schema: GraphQLSchema) -> list[str]:
     for type_ in schema.type_map.values():
         if not isinstance(type_, GraphQLObjectType) or type_.name.startswith("__"):
             continue
+        if type_ is schema.subscription_type:
+            continue  # a subscription refuses in its own subscribe function, before any event
         for name, field in type_.fields.items():
             graphene_type = _restricted(field)
             if graphene_type is None:

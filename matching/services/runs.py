@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import ErrorCode, ErrorCollector, ServiceError
+from core.live.publish import publish_on_commit
 from core.tasks import queue
 from marketplace.models import Role, Subdistrict, User
 from marketplace.services import audit
@@ -188,7 +189,13 @@ def fail_run(run_id: int, error: str, *, now: dt.datetime | None = None, only_if
             status=MatchRunStatus.FAILED, error=error[:4000], finished_at=now)
         if done:
             audit.record(actor=None, action="match_run.fail", obj=MatchRun.objects.get(pk=run_id), reason=error[:500])
+            run_changed(run_id)
     return bool(done)
+
+
+def run_changed(run_id: int) -> None:
+    """Tells live subscribers (matchRunProgress) after commit that the run's status or progress moved."""
+    publish_on_commit(f"run:{run_id}", {"run": run_id})
 
 
 def _add_stages(run_id: int, stages: list[tuple[str, float]], progress: float | None = None) -> None:
@@ -197,7 +204,8 @@ def _add_stages(run_id: int, stages: list[tuple[str, float]], progress: float | 
                               "heartbeat_at": timezone.now()}
     if progress is not None:
         values["progress"] = progress
-    MatchRun.objects.filter(pk=run_id, status=MatchRunStatus.RUNNING).update(**values)
+    if MatchRun.objects.filter(pk=run_id, status=MatchRunStatus.RUNNING).update(**values) and progress is not None:
+        run_changed(run_id)
 
 
 def prepare_run(run_id: int, *, now: dt.datetime | None = None) -> list[tuple[dict[str, Any], float]] | None:
@@ -207,6 +215,7 @@ def prepare_run(run_id: int, *, now: dt.datetime | None = None) -> list[tuple[di
     if not MatchRun.objects.filter(pk=run_id, status=MatchRunStatus.QUEUED).update(
             status=MatchRunStatus.RUNNING, started_at=now, heartbeat_at=now, progress=0.02):
         return None
+    run_changed(run_id)
     run = MatchRun.objects.get(pk=run_id)
     conf = solve_settings()
     with heartbeat(run_id):
@@ -240,9 +249,10 @@ def solve_run_part(run_id: int, part: dict[str, Any], time_limit_s: float) -> di
         fail_run(run_id, f"part {part.get('index')}: {type(exc).__name__}: {exc}")
         return None
     share = Cast(F("parts_done") + 1, FloatField()) / Cast(F("parts_total"), FloatField())
-    MatchRun.objects.filter(pk=run_id, status=MatchRunStatus.RUNNING, parts_total__gt=0).update(
-        parts_done=F("parts_done") + 1, heartbeat_at=timezone.now(),
-        progress=Least(Value(PREPARED + PARTS_SHARE), Value(PREPARED) + Value(PARTS_SHARE) * share))
+    if MatchRun.objects.filter(pk=run_id, status=MatchRunStatus.RUNNING, parts_total__gt=0).update(
+            parts_done=F("parts_done") + 1, heartbeat_at=timezone.now(),
+            progress=Least(Value(PREPARED + PARTS_SHARE), Value(PREPARED) + Value(PARTS_SHARE) * share)):
+        run_changed(run_id)
     return result.to_dict()
 
 
@@ -284,6 +294,7 @@ def _write(run_id: int, problem: solver.Problem, solution: solver.Solution, keys
             p90_distance_m=m.p90_distance_m, churn=m.churn, stages=stages)
         if not won:
             return False
+        run_changed(run_id)
         run.refresh_from_db()
         scope = Need.objects.all() if run.scope_id is None else Need.objects.filter(
             community__subdistrict_id=run.scope_id)

@@ -63,7 +63,7 @@ def test_disability_needs_recorded_consent(world: World):
     assert world.resident.is_disabled
 
 
-def test_the_run_page_polls_a_fragment_while_the_run_is_going(world: World):
+def test_the_run_page_refreshes_a_fragment_from_the_live_stream_while_the_run_is_going(world: World):
     # given a queued run (its task runs only after commit, which a test transaction never reaches)
     things = populate(world)
     assert MatchRun.objects.get().status == "QUEUED"
@@ -71,8 +71,11 @@ def test_the_run_page_polls_a_fragment_while_the_run_is_going(world: World):
     # when the page is opened, and when htmx polls it
     full = client.get(f"/district/runs/{things.run}/").content.decode()
     fragment = client.get(f"/district/runs/{things.run}/", headers={"HX-Request": "true"}).content.decode()
-    # then the page carries the polling fragment, and the poll answers with the fragment alone
-    assert "<html" in full and 'hx-trigger="every 2s"' in full
+    # then the page carries the fragment that live.js refreshes on each matchRunProgress event (no
+    # polling), and the refresh answers with the fragment alone
+    assert "<html" in full and 'hx-trigger="live-update"' in full and "every 2s" not in full
+    assert 'data-live-run="' in full
+    assert "frontend/live.js" in full
     assert "<html" not in fragment and fragment.lstrip().startswith('<div id="run"')
 
 
@@ -116,3 +119,16 @@ def test_forms_need_the_csrf_token_and_htmx_sends_it_in_a_header(world: World):
     response = client.post("/unit/check-in/", {"code": "123456"},
                            headers={"HX-Request": "true", "X-CSRFToken": token.group(1)})
     assert response.status_code == 200 and 'id="code-error"' in response.content.decode()
+
+
+def test_pages_carry_the_live_update_hooks(world: World):
+    # given a resident
+    things = populate(world)
+    client = client_for(world.resident)
+    # when the resource page, a booking and any page are opened
+    resource = client.get(f"/resources/{things.canteen}/").content.decode()
+    booking = client.get(f"/bookings/{things.booking}/").content.decode()
+    # then live.js finds the week's slots (with the resource and week), the booking card and the badge
+    assert "data-live-slots" in resource and 'data-week="' in resource and 'data-resource="' in resource
+    assert "data-live-refresh" in booking
+    assert "data-live-notifications" in resource

@@ -110,10 +110,11 @@ def test_delivery_is_queued_on_commit_only(person, mailoutbox, django_capture_on
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         notification = _confirm(person)
     message = OutboxMessage.objects.get(notification=notification)
-    assert len(callbacks) == 1
+    deliveries = [c for c in callbacks if c.func.__name__ == "queue_delivery"]  # beside the live update
+    assert len(deliveries) == 1
     assert mailoutbox == [] and message.status == OutboxStatus.PENDING
     # when: the transaction commits
-    callbacks[0]()
+    deliveries[0]()
     # then
     message.refresh_from_db()
     assert message.status == OutboxStatus.SENT and message.attempts == 1
