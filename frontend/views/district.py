@@ -3,7 +3,6 @@ CSV exports, the audit log."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 from typing import Any
@@ -13,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from frontend import charts, labels, operations, timeutil
+from frontend.csvexport import csv_response
 from frontend.operations import slug, unslug
 from frontend.timeutil import parse_date
 
@@ -78,13 +78,7 @@ def run_progress(request: HttpRequest, run: str) -> HttpResponse:
 
 
 def _csv(name: str, header: list[str], rows: list[list[Any]]) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return response
+    return csv_response(name, header, rows)
 
 
 @page(STAFF)
