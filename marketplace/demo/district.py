@@ -3,12 +3,12 @@
 `generate(scale, seed)` returns frozen dataclasses that `load_demo` writes to the database and that
 `bench/matching.py` hands to the solver in memory, so both see the same district.
 
-Scale 1 is Xicheng: its 15 real subdistricts with approximate centres (GCJ-02), its 263 communities
-under their real names (`data/xicheng_communities.csv`, all distinct), about 400 work units and 1,200 resources, a few residents per
-community and about 3,000 needs. A larger scale lays further copies of the district beside it as
-tiles (a city of districts) whose names carry the tile's number (`府右街南社区·2`), so every
-community name stays distinct; a smaller one thins every subdistrict. Dates are offsets in days from
-the day the district is loaded.
+Scale 1 is Xicheng: its 15 real subdistricts with approximate centres (GCJ-02), its 263
+communities under their real names (`data/xicheng_communities.csv`, all distinct), about 400 work
+units and 1,200 resources, a few residents per community and about 3,000 needs. A larger scale lays
+further copies of the district beside it as tiles (a city of districts) whose names carry the
+tile's number (`府右街南社区·2`), so every community name stays distinct; a smaller one thins every
+subdistrict. Dates are offsets in days from the day the district is loaded.
 """
 
 from __future__ import annotations
