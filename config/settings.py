@@ -6,6 +6,7 @@ With debug off the process refuses to start without a real secret key and allowe
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
     "schedule",
     "django_celery_results",
     "django_htmx",
+    "axes",
     "marketplace",
     "booking",
     "booking.notifications",
@@ -76,6 +78,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lock-out page (config/lockout.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -126,6 +130,31 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Password guessing (django-axes, records in the database, so every process and machine shares them):
+# 10 failures for one account, each within 15 minutes of the one before, lock that account for 15
+# minutes, the right password too, on /login/, /admin/login/ and (per client) /o/token/. Only the
+# account is locked, never the address, so a shared address (a community centre) is not shut out.
+# District staff unlock in the admin (Axes → Access attempts) or with `manage.py axes_reset_username NAME`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes warns that locking by username alone could be bypassed by rotating the browser: not so here,
+# the failures of every address and browser add up per username. Locking an address would shut out
+# everyone behind one (a community centre, a mobile carrier's NAT), which issue 11 rules out.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+# Guesses during a lock-out do not extend it: the owner gets the account back 15 minutes later.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # no log of every sign-in's address and browser (personal data)
+AXES_SENSITIVE_PARAMETERS = ["password", "client_secret", "code", "code_verifier", "refresh_token",
+                             "csrfmiddlewaretoken"]
+AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = False  # marketplace/admin_lockouts.py registers it for district staff instead
 # OAuth2 for client apps, following RFC 9700 (the OAuth 2.0 Security BCP): no implicit or password
 # grants, PKCE with S256 only, tokens hashed at rest, refresh-token replay revokes the family, exact
 # https (or the apps' own custom-scheme) redirect URIs; plain http only in debug.
@@ -229,6 +258,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # Task results (whole solver parts) are not log material; failures still log at ERROR.
         "celery.app.trace": {"level": "WARNING"},
+        # django-axes logs every step of a failed sign-in at INFO; lock-outs stay (WARNING).
+        "axes": {"level": "WARNING"},
     },
 }
 

@@ -42,6 +42,7 @@ def test_ordinary_cells_are_kept(value: str):
     assert neutralise(value) == value
 
 
+@pytest.mark.postgres
 def test_the_allocations_export_neutralises_need_unit_and_resource_names(world: World):
     # given a need, a unit and a resource whose names are formulas, in an allocation of a finished run
     world.unit.name = "@SUM(1+1)"

@@ -85,7 +85,7 @@ def test_load_demo_twice_gives_the_same_counts():
 
 @pytest.mark.django_db
 def test_load_demo_creates_the_demo_users():
-    call_command("load_demo", stdout=StringIO(), stderr=StringIO())
+    call_command("load_demo", "--demo-passwords", stdout=StringIO(), stderr=StringIO())
     me = User.objects.get(username="demo-resident")
     assert me.residency_verified and me.birth_date.year == 1950
     first = Community.objects.get(demo_key="c0-0-0")
