@@ -219,11 +219,24 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_FILESYSTEM_DIR = VAR_DIR / "broker"
 
 # --- Caches (rate limits, idempotency windows) ------------------------------------------------
-CACHE_URL = os.environ.get("CACHE_URL", "")
-if CACHE_URL:
+# Shared by every process and machine, so a limit of 60 is 60 however many gunicorn workers run:
+# Redis through CACHE_URL in production; without it the database (table `django_cache`, made by
+# `migrate`). A per-process cache (`locmem://`, `dummy://`) only with debug on: refused otherwise.
+CACHE_URL = os.environ.get("CACHE_URL", "").strip()
+CACHE_TABLE = "django_cache"
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+elif CACHE_URL in ("", "db://"):
+    CACHES = {"default": {"BACKEND": "config.cache.SharedDatabaseCache", "LOCATION": CACHE_TABLE}}
+elif CACHE_URL in ("locmem://", "dummy://"):
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            f"CACHE_URL={CACHE_URL} keeps rate limits per process; with DJANGO_DEBUG=0 use redis://... or "
+            "leave CACHE_URL unset (the database cache)")
+    kind = "locmem.LocMemCache" if CACHE_URL == "locmem://" else "dummy.DummyCache"
+    CACHES = {"default": {"BACKEND": f"django.core.cache.backends.{kind}"}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    raise ImproperlyConfigured(f"CACHE_URL must be redis://..., db://, locmem:// or dummy://, not {CACHE_URL!r}")
 
 # --- GraphQL --------------------------------------------------------------------------------
 GRAPHENE = {
