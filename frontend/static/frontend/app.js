@@ -7,4 +7,9 @@
     var first = target && target.querySelector && target.querySelector("[aria-invalid=true]");
     if (first) { first.focus(); }
   });
+  // Print buttons (`data-print`): no inline handlers, so the Content-Security-Policy holds.
+  document.addEventListener("click", function (event) {
+    var button = event.target && event.target.closest && event.target.closest("[data-print]");
+    if (button) { window.print(); }
+  });
 })();
