@@ -13,8 +13,8 @@ from graphql import GraphQLResolveInfo as Info
 from booking.services import code_guesses
 from booking.services.kitchen import kitchen_sheet
 from core.errors import ErrorCode, ServiceError
-from core.graphql.errors import coded_error
 from core.graphql.enums import BookingStatus, ResourceCategory, TargetGroup, value_of
+from core.graphql.errors import coded_error
 from core.graphql.relay import connection_from, decode_int_id
 from core.graphql.scalars import Date, DateTime
 from marketplace.graphql import permissions as marketplace_permissions
