@@ -6,6 +6,7 @@ With debug off the process refuses to start without a real secret key and allowe
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -58,6 +59,8 @@ INSTALLED_APPS = [
     "schedule",
     "django_celery_results",
     "django_htmx",
+    "csp",
+    "axes",
     "marketplace",
     "booking",
     "booking.notifications",
@@ -68,6 +71,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -76,6 +80,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lock-out page (config/lockout.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -126,6 +132,31 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Password guessing (django-axes, records in the database, so every process and machine shares them):
+# 10 failures for one account, each within 15 minutes of the one before, lock that account for 15
+# minutes, the right password too, on /login/, /admin/login/ and (per client) /o/token/. Only the
+# account is locked, never the address, so a shared address (a community centre) is not shut out.
+# District staff unlock in the admin (Axes → Access attempts) or with `manage.py axes_reset_username NAME`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes warns that locking by username alone could be bypassed by rotating the browser: not so here,
+# the failures of every address and browser add up per username. Locking an address would shut out
+# everyone behind one (a community centre, a mobile carrier's NAT), which issue 11 rules out.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+# Guesses during a lock-out do not extend it: the owner gets the account back 15 minutes later.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # no log of every sign-in's address and browser (personal data)
+AXES_SENSITIVE_PARAMETERS = ["password", "client_secret", "code", "code_verifier", "refresh_token",
+                             "csrfmiddlewaretoken"]
+AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = False  # marketplace/admin_lockouts.py registers it for district staff instead
 # OAuth2 for client apps, following RFC 9700 (the OAuth 2.0 Security BCP): no implicit or password
 # grants, PKCE with S256 only, tokens hashed at rest, refresh-token replay revokes the family, exact
 # https (or the apps' own custom-scheme) redirect URIs; plain http only in debug.
@@ -182,6 +213,22 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp): scripts, styles, fonts and images only from this site (the
+# SVG charts are inline markup, the favicon and GraphiQL's fonts are data: URIs); no inline script or
+# style anywhere, no plugins, no framing. GraphiQL (debug only) loads from the static files too.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
@@ -190,11 +237,24 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_FILESYSTEM_DIR = VAR_DIR / "broker"
 
 # --- Caches (rate limits, idempotency windows) ------------------------------------------------
-CACHE_URL = os.environ.get("CACHE_URL", "")
-if CACHE_URL:
+# Shared by every process and machine, so a limit of 60 is 60 however many gunicorn workers run:
+# Redis through CACHE_URL in production; without it the database (table `django_cache`, made by
+# `migrate`). A per-process cache (`locmem://`, `dummy://`) only with debug on: refused otherwise.
+CACHE_URL = os.environ.get("CACHE_URL", "").strip()
+CACHE_TABLE = "django_cache"
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+elif CACHE_URL in ("", "db://"):
+    CACHES = {"default": {"BACKEND": "config.cache.SharedDatabaseCache", "LOCATION": CACHE_TABLE}}
+elif CACHE_URL in ("locmem://", "dummy://"):
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            f"CACHE_URL={CACHE_URL} keeps rate limits per process; with DJANGO_DEBUG=0 use redis://... or "
+            "leave CACHE_URL unset (the database cache)")
+    kind = "locmem.LocMemCache" if CACHE_URL == "locmem://" else "dummy.DummyCache"
+    CACHES = {"default": {"BACKEND": f"django.core.cache.backends.{kind}"}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    raise ImproperlyConfigured(f"CACHE_URL must be redis://..., db://, locmem:// or dummy://, not {CACHE_URL!r}")
 
 # --- GraphQL --------------------------------------------------------------------------------
 GRAPHENE = {
@@ -242,6 +302,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # Task results (whole solver parts) are not log material; failures still log at ERROR.
         "celery.app.trace": {"level": "WARNING"},
+        # django-axes logs every step of a failed sign-in at INFO; lock-outs stay (WARNING).
+        "axes": {"level": "WARNING"},
     },
 }
 

@@ -155,3 +155,6 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return _is_staff(request)
+
+
+from . import admin_lockouts  # noqa: E402,F401 - registers the locked-out accounts for district staff

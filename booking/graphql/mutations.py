@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from graphql import GraphQLResolveInfo as Info
 
 from booking.notifications.services import mark_read, unread_count
+from booking.services import code_guesses
 from booking.services.availability import close_slots
 from booking.services.bookings import BookingRequest, book_slot
 from booking.services.calendar import rotate_booking_secret, rotate_feed_secret
@@ -159,7 +160,13 @@ def check_in_handler(info: Info, data: Any) -> dict[str, Any]:
     code = (data.code or "").strip()
     if not code.isdigit() or len(code) != 6:
         raise ServiceError.of(ErrorCode.NOT_FOUND, _("There is no booking with this code."), "code")
-    booking = check_in(actor=info.context.user, code=code, resource=resource, now=info.context.now)
+    code_guesses.refuse_if_held(info.context.user, now=info.context.now)
+    try:
+        booking = check_in(actor=info.context.user, code=code, resource=resource, now=info.context.now)
+    except ServiceError as exc:
+        if any(e.code == ErrorCode.NOT_FOUND for e in exc.errors):
+            code_guesses.missed(info.context.user, now=info.context.now)
+        raise
     return {"booking": booking}
 
 

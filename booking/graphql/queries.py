@@ -10,9 +10,11 @@ import graphene
 from django.db.models import Q
 from graphql import GraphQLResolveInfo as Info
 
+from booking.services import code_guesses
 from booking.services.kitchen import kitchen_sheet
-from core.errors import ServiceError
+from core.errors import ErrorCode, ServiceError
 from core.graphql.enums import BookingStatus, ResourceCategory, TargetGroup, value_of
+from core.graphql.errors import coded_error
 from core.graphql.relay import connection_from, decode_int_id
 from core.graphql.scalars import Date, DateTime
 from marketplace.graphql import permissions as marketplace_permissions
@@ -31,6 +33,16 @@ def _filter_bookings(qs: Any, statuses: list[Any] | None, start: dt.datetime | N
     if end is not None:
         qs = qs.filter(start__lt=end)
     return qs.order_by("start", "id")
+
+
+def _refuse_code_guesses(info: Info, viewer: Any) -> None:
+    """A staff member who missed too many codes gets RATE_LIMITED (booking/services/code_guesses.py)."""
+    try:
+        code_guesses.refuse_if_held(viewer, now=info.context.now)
+    except ServiceError as exc:
+        error = exc.errors[0]
+        raise coded_error(ErrorCode.RATE_LIMITED, error.message,
+                          until=error.until.isoformat() if error.until else None) from exc
 
 
 class BookingQuery(graphene.ObjectType):
@@ -99,11 +111,16 @@ class BookingQuery(graphene.ObjectType):
         if resource is not None:
             pk = decode_int_id(resource, "Resource")
             qs = qs.filter(resource_id=pk) if pk is not None else qs.none()
+        guessing = viewer is not None and bool(search) and code_guesses.looks_like_code(search or "")
+        if guessing:
+            _refuse_code_guesses(info, viewer)
         if search:
             text = search.strip()[:100]
             qs = qs.filter(Q(user__full_name__icontains=text) | Q(plate_number__icontains=text.upper())
                            | Q(check_in_code=text))
         qs = _filter_bookings(qs, statuses, kwargs.get("from_"), to)
+        if guessing and viewer is not None and not qs.exists():
+            code_guesses.missed(viewer, now=info.context.now)
         return connection_from(BookingConnection, qs, first, after, info=info, seen="Booking")
 
     @staticmethod

@@ -13,6 +13,8 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
+from django.templatetags.static import static
+from django.utils.html import escape
 from django.views.decorators.csrf import csrf_exempt
 
 from core.errors import ErrorCode
@@ -21,17 +23,24 @@ from .auth import CsrfFailed, Unauthenticated, authenticate
 from .execution import DATABASE_DOWN, OperationResult, execute_operation, outage, request_error
 
 MAX_BODY_BYTES = 100_000
-# GraphiQL (debug only): POSTs JSON with the session's CSRF token, like any web client.
+# GraphiQL (debug only): POSTs JSON with the session's CSRF token, like any web client. Every file
+# comes from the app's static files (frontend/static/vendor/graphiql: no CDN, intranets have no
+# internet) and nothing is inline, so the page passes the Content-Security-Policy.
 GRAPHIQL_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>GraphiQL</title>
-<link rel="stylesheet" href="https://unpkg.com/graphiql@3/graphiql.min.css"></head>
-<body style="margin:0"><div id="g" style="height:100vh"></div>
-<script src="https://unpkg.com/react@18/umd/react.production.min.js"></script>
-<script src="https://unpkg.com/react-dom@18/umd/react-dom.production.min.js"></script>
-<script src="https://unpkg.com/graphiql@3/graphiql.min.js"></script>
-<script>
-const fetcher = GraphiQL.createFetcher({url: location.pathname, headers: {"X-CSRFToken": "__CSRF__"}});
-ReactDOM.createRoot(document.getElementById("g")).render(React.createElement(GraphiQL, {fetcher}));
-</script></body></html>"""
+<link rel="stylesheet" href="{css}"><link rel="stylesheet" href="{page_css}"></head>
+<body><div id="graphiql" data-endpoint="{endpoint}" data-csrf="{csrf}"></div>
+<script src="{react}"></script><script src="{react_dom}"></script><script src="{graphiql}"></script>
+<script src="{init}"></script></body></html>"""
+
+
+def graphiql_page(request: HttpRequest) -> HttpResponse:
+    vendor = "vendor/graphiql/"
+    return HttpResponse(GRAPHIQL_PAGE.format(
+        css=escape(static(vendor + "graphiql.min.css")), page_css=escape(static("frontend/graphiql.css")),
+        react=escape(static(vendor + "react.production.min.js")),
+        react_dom=escape(static(vendor + "react-dom.production.min.js")),
+        graphiql=escape(static(vendor + "graphiql.min.js")), init=escape(static("frontend/graphiql.js")),
+        endpoint=escape(request.path), csrf=escape(get_token(request))))
 
 
 def _respond(result: OperationResult) -> JsonResponse:
@@ -72,7 +81,7 @@ def _body(request: HttpRequest) -> dict[str, Any] | OperationResult:
 @csrf_exempt  # CSRF is checked in `authenticate` for session requests only (bearer requests have none)
 def graphql_view(request: HttpRequest) -> HttpResponse:
     if request.method == "GET" and settings.DEBUG and "text/html" in request.META.get("HTTP_ACCEPT", ""):
-        return HttpResponse(GRAPHIQL_PAGE.replace("__CSRF__", get_token(request)))
+        return graphiql_page(request)
     if request.method != "POST":
         response = _respond(request_error("Send operations with POST.", status=405))
         response["Allow"] = "POST"

@@ -3,7 +3,6 @@ CSV exports, the audit log."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import re
@@ -15,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from frontend import charts, labels, operations, timeutil
+from frontend.csvexport import csv_response
 from frontend.operations import slug, unslug
 from frontend.timeutil import parse_date
 
@@ -107,13 +107,7 @@ def run_progress(request: HttpRequest, run: str) -> HttpResponse:
 
 
 def _csv(name: str, header: list[str], rows: list[list[Any]]) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return response
+    return csv_response(name, header, rows)
 
 
 @page(STAFF)

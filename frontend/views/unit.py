@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from typing import Any
 
@@ -12,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from frontend import charts, labels, operations, timeutil
+from frontend.csvexport import csv_response
 from frontend.forms import CheckInForm
 from frontend.operations import unslug
 from frontend.timeutil import iso, parse_date, start_of_day
@@ -285,15 +285,10 @@ def contribution(request: HttpRequest) -> HttpResponse:
         "unit": _unit_id(request), "from": first.isoformat(), "to": last.isoformat()})["node"])
     lines = node["contribution"]
     if request.GET.get("format") == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="contribution-{first}-{last}.csv"'
-        response.write("\ufeff")  # Excel opens UTF-8 with a byte-order mark correctly
-        writer = csv.writer(response)
-        writer.writerow(["unit", "from", "to", "category", "bookings", "quantity", "hours"])
-        for line in lines:
-            writer.writerow([node["name"], first, last, line["category"], line["bookings"], line["quantity"],
-                             line["hours"]])
-        return response
+        return csv_response(f"contribution-{first}-{last}",
+                            ["unit", "from", "to", "category", "bookings", "quantity", "hours"],
+                            [[node["name"], first, last, line["category"], line["bookings"], line["quantity"],
+                              line["hours"]] for line in lines])
     return render_page(request, "frontend/unit/contribution.html", {
         "unit": node, "lines": lines, "first": first, "last": last})
 

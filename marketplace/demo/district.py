@@ -3,38 +3,57 @@
 `generate(scale, seed)` returns frozen dataclasses that `load_demo` writes to the database and that
 `bench/matching.py` hands to the solver in memory, so both see the same district.
 
-Scale 1 is Xicheng: its 15 real subdistricts with approximate centres (GCJ-02), 261 communities
-(the real count per subdistrict), about 400 work units and 1,200 resources, a few residents per
-community and about 3,000 needs. A larger scale lays further copies of the district beside it as
-tiles (a city of districts); a smaller one thins every subdistrict. Dates are offsets in days from
-the day the district is loaded.
+Scale 1 is Xicheng: its 15 real subdistricts with approximate centres (GCJ-02), its 263
+communities under their real names (`data/xicheng_communities.csv`, all distinct), about 400 work
+units and 1,200 resources, a few residents per community and about 3,000 needs. A larger scale lays
+further copies of the district beside it as tiles (a city of districts) whose names carry the
+tile's number (`府右街南社区·2`), so every community name stays distinct; a smaller one thins every
+subdistrict. Dates are offsets in days from the day the district is loaded.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import functools
 import math
 import random
 from dataclasses import dataclass, field
+from pathlib import Path
 
-# (name, English name, lat, lon, communities) — community counts add up to 261.
-SUBDISTRICTS: tuple[tuple[str, str, float, float, int], ...] = (
-    ("西长安街", "Xichang'anjie", 39.9072, 116.3760, 14),
-    ("新街口", "Xinjiekou", 39.9440, 116.3665, 21),
-    ("月坛", "Yuetan", 39.9135, 116.3470, 26),
-    ("展览路", "Zhanlanlu", 39.9305, 116.3400, 26),
-    ("德胜", "Desheng", 39.9560, 116.3770, 22),
-    ("金融街", "Jinrongjie", 39.9175, 116.3610, 17),
-    ("什刹海", "Shichahai", 39.9400, 116.3880, 25),
-    ("大栅栏", "Dashilan", 39.8945, 116.3930, 9),
-    ("天桥", "Tianqiao", 39.8840, 116.3980, 8),
-    ("椿树", "Chunshu", 39.8950, 116.3790, 8),
-    ("陶然亭", "Taoranting", 39.8780, 116.3820, 10),
-    ("广安门内", "Guang'anmennei", 39.8910, 116.3580, 21),
-    ("牛街", "Niujie", 39.8845, 116.3650, 10),
-    ("白纸坊", "Baizhifang", 39.8765, 116.3500, 18),
-    ("广安门外", "Guang'anmenwai", 39.8855, 116.3300, 26),
+# (name, English name, lat, lon) of the 15 subdistricts; their communities are in COMMUNITIES_CSV.
+SUBDISTRICTS: tuple[tuple[str, str, float, float], ...] = (
+    ("西长安街", "Xichang'anjie", 39.9072, 116.3760),
+    ("新街口", "Xinjiekou", 39.9440, 116.3665),
+    ("月坛", "Yuetan", 39.9135, 116.3470),
+    ("展览路", "Zhanlanlu", 39.9305, 116.3400),
+    ("德胜", "Desheng", 39.9560, 116.3770),
+    ("金融街", "Jinrongjie", 39.9175, 116.3610),
+    ("什刹海", "Shichahai", 39.9400, 116.3880),
+    ("大栅栏", "Dashilan", 39.8945, 116.3930),
+    ("天桥", "Tianqiao", 39.8840, 116.3980),
+    ("椿树", "Chunshu", 39.8950, 116.3790),
+    ("陶然亭", "Taoranting", 39.8780, 116.3820),
+    ("广安门内", "Guang'anmennei", 39.8910, 116.3580),
+    ("牛街", "Niujie", 39.8845, 116.3650),
+    ("白纸坊", "Baizhifang", 39.8765, 116.3500),
+    ("广安门外", "Guang'anmenwai", 39.8855, 116.3300),
 )
+# Xicheng's 263 communities under their subdistricts (public statistical division list; see the
+# file's header and ../shared/data/README.md): code, subdistrict, community.
+COMMUNITIES_CSV = Path(__file__).resolve().parent / "data" / "xicheng_communities.csv"
+REFERENCE_COMMUNITIES = 263
+
+
+@functools.cache
+def real_communities() -> dict[str, tuple[str, ...]]:
+    """The real community names of each subdistrict, in the file's (statistical code) order."""
+    by_subdistrict: dict[str, list[str]] = {name: [] for name, *_ in SUBDISTRICTS}
+    with COMMUNITIES_CSV.open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            by_subdistrict[row["subdistrict"]].append(row["community"])
+    return {name: tuple(names) for name, names in by_subdistrict.items()}
+
 UNITS_PER_SCALE = 400
 NEEDS_PER_COMMUNITY = 10.0
 RESIDENTS_PER_COMMUNITY = 4
@@ -211,17 +230,20 @@ class _Builder:
         share = self.scale / tiles
         for t, (ti, tj) in enumerate(_tile_offsets(tiles)):
             suffix = "" if t == 0 else f"·{t + 1}"
-            for s, (name, name_en, lat, lon, n_comm) in enumerate(SUBDISTRICTS):
+            for s, (name, name_en, lat, lon) in enumerate(SUBDISTRICTS):
+                real = real_communities()[name]
+                n_comm = len(real)
                 key = f"s{t}-{s}"
                 clat, clon = lat + ti * TILE_LAT, lon + tj * TILE_LON
                 self.subdistricts.append(
                     GenSubdistrict(key, name + suffix, name_en + (f" {t + 1}" if t else ""), clat, clon)
                 )
                 count = max(1, round(n_comm * share)) if tiles > 1 or self.scale < 1 else n_comm
-                parts = self.rng.sample(COMMUNITY_PARTS, k=min(count, len(COMMUNITY_PARTS)))
-                for c in range(count):
-                    base = parts[c % len(parts)]
-                    cname = f"{base}社区" if c < len(parts) else f"{base}{c // len(parts) + 1}社区"
+                # A thinned subdistrict keeps a sample of its real communities, in their order.
+                chosen = real if count >= n_comm else tuple(
+                    real[i] for i in sorted(self.rng.sample(range(n_comm), k=count)))
+                for c, real_name in enumerate(chosen):
+                    cname = real_name + suffix
                     spread = 0.0035 + 0.0006 * math.sqrt(count)
                     self.communities.append(GenCommunity(
                         key=f"c{t}-{s}-{c}", name=cname, subdistrict_key=key,

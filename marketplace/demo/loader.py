@@ -46,6 +46,9 @@ class DemoContext:
     residents: dict[str, int] = field(default_factory=dict)  # GenResident.key -> user id
     users: dict[str, int] = field(default_factory=dict)      # demo usernames -> user id
     password_hash: str = ""
+    # The demo accounts sign in with DEMO_PASSWORD; without it (load_demo with debug off, unless told
+    # with --demo-passwords) they have no usable password, so a public server has no known one.
+    demo_passwords: bool = True
 
 
 def _chunks(items: list[T], size: int = BATCH) -> Iterable[list[T]]:
@@ -92,7 +95,7 @@ def load_units(ctx: DemoContext, progress: Progress) -> None:
 def load_people(ctx: DemoContext, progress: Progress) -> None:
     """Residents (a few per community, one shared precomputed password hash) and the demo users."""
     d = ctx.district
-    ctx.password_hash = make_password(DEMO_PASSWORD)
+    ctx.password_hash = make_password(DEMO_PASSWORD if ctx.demo_passwords else None)
     users = [User(username=f"res{i:05d}", full_name=r.full_name, birth_date=r.birth_date, phone=r.phone, sex=r.sex,
                   is_disabled=r.disabled, password=ctx.password_hash, demo=True)
              for i, r in enumerate(d.residents)]

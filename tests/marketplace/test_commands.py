@@ -53,9 +53,46 @@ def test_add_user_adds_a_role_to_an_existing_user():
     assert user.check_password("a-long-password-1")
 
 
+def test_add_user_finds_a_community_by_subdistrict_and_name_or_by_id():
+    from tests.factories import SubdistrictFactory
+
+    south, north = SubdistrictFactory(name="南街道"), SubdistrictFactory(name="北街道")
+    in_south = CommunityFactory(name="同名社区", subdistrict=south)
+    in_north = CommunityFactory(name="同名社区", subdistrict=north)
+    run("add_user", "zhao", "--role", "resident", "--community", "北街道/同名社区")
+    assert User.objects.get(username="zhao").home_community_id == in_north.pk
+    run("add_user", "qian", "--role", "resident", "--community", str(in_south.pk))
+    assert User.objects.get(username="qian").home_community_id == in_south.pk
+
+
+def test_an_ambiguous_community_name_lists_the_choices():
+    from tests.factories import SubdistrictFactory
+
+    for subdistrict in ("南街道", "北街道"):
+        CommunityFactory(name="同名社区", subdistrict=SubdistrictFactory(name=subdistrict))
+    with pytest.raises(CommandError) as exc:
+        run("add_user", "zhao", "--role", "resident", "--community", "同名社区")
+    assert exc.value.returncode == 2
+    assert "南街道/同名社区" in str(exc.value) and "北街道/同名社区" in str(exc.value)
+    assert not User.objects.filter(username="zhao").exists()
+
+
+def test_every_demo_community_is_found_by_its_name():
+    call_command("load_demo", stdout=StringIO(), stderr=StringIO())
+    from marketplace.models import Community
+
+    names = list(Community.objects.values_list("name", flat=True))
+    assert len(names) == 263 and len(set(names)) == 263
+    run("add_user", "xinkang", "--role", "resident", "--community", "新康社区", "--verified")
+    home = Community.objects.get(pk=User.objects.get(username="xinkang").home_community_id)
+    assert home.subdistrict.name == "德胜"
+
+
 @pytest.mark.parametrize("args", [
     ("add_user", "li", "--role", "resident"),                                   # no community
     ("add_user", "li", "--role", "resident", "--community", "nowhere"),
+    ("add_user", "li", "--role", "resident", "--community", "nowhere/新康社区"),
+    ("add_user", "li", "--role", "resident", "--community", "999999"),
     ("add_user", "li", "--role", "unit_admin", "--unit", "nowhere"),
     ("add_user", "li", "--role", "district_staff", "--birth-date", "1950-13-01"),
     ("add_user", "li", "--role", "district_staff", "--phone", "123"),

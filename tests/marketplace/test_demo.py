@@ -26,12 +26,36 @@ def test_generator_is_deterministic_for_a_seed():
 def test_scale_one_is_xicheng():
     d = generate(1, seed=1)
     assert [s.name for s in d.subdistricts] == [s[0] for s in SUBDISTRICTS]
-    assert len(d.communities) == 261
+    assert len(d.communities) == 263
     assert len(d.units) == 400
     assert 1000 <= len(d.resources) <= 1400
     assert {r.category for r in d.resources} == {"CANTEEN", "PARKING", "HALL", "BATHHOUSE", "OTHER"}
     first_unit = [r.category for r in d.resources if r.unit_key == d.units[0].key]
     assert {"CANTEEN", "PARKING", "HALL"} <= set(first_unit)
+
+
+def _reference() -> list[tuple[str, str]]:
+    import csv
+
+    with (ROOT / "marketplace/demo/data/xicheng_communities.csv").open(encoding="utf-8") as f:
+        return [(row["subdistrict"], row["community"]) for row in csv.DictReader(f)]
+
+
+def test_scale_one_has_the_real_communities_of_xicheng_under_their_subdistricts():
+    d = generate(1, seed=1)
+    subdistrict_names = {s.key: s.name for s in d.subdistricts}
+    generated = sorted((subdistrict_names[c.subdistrict_key], c.name) for c in d.communities)
+    assert generated == sorted(_reference())
+    assert len({c.name for c in d.communities}) == 263
+
+
+@pytest.mark.parametrize("scale", [0.3, 1, 2.5])
+def test_every_community_name_is_distinct_at_every_scale(scale: float):
+    d = generate(scale, seed=3)
+    names = [c.name for c in d.communities]
+    assert len(names) == len(set(names))
+    real = {name for _, name in _reference()}
+    assert all(name in real or name.split("·")[0] in real for name in names)
 
 
 def test_capacities_look_real():
@@ -56,12 +80,12 @@ def test_load_demo_twice_gives_the_same_counts():
     first = stages.counts()
     call_command("load_demo", stdout=StringIO(), stderr=StringIO())
     assert stages.counts() == first
-    assert first["subdistricts"] == 15 and first["communities"] == 261 and first["units"] == 400
+    assert first["subdistricts"] == 15 and first["communities"] == 263 and first["units"] == 400
 
 
 @pytest.mark.django_db
 def test_load_demo_creates_the_demo_users():
-    call_command("load_demo", stdout=StringIO(), stderr=StringIO())
+    call_command("load_demo", "--demo-passwords", stdout=StringIO(), stderr=StringIO())
     me = User.objects.get(username="demo-resident")
     assert me.residency_verified and me.birth_date.year == 1950
     first = Community.objects.get(demo_key="c0-0-0")
@@ -85,7 +109,7 @@ def test_load_demo_refuses_beside_foreign_users_unless_forced():
     assert exc.value.returncode == 2 and "--force" in str(exc.value)
     assert Membership.objects.count() == 1
     call_command("load_demo", "--force", stdout=StringIO(), stderr=StringIO())
-    assert Community.objects.count() == 262
+    assert Community.objects.count() == 264
 
 
 @pytest.mark.django_db

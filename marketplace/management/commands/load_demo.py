@@ -1,10 +1,11 @@
-"""`python manage.py load_demo [--scale S] [--seed N] [--force]` (docs/CLI.md)."""
+"""`python manage.py load_demo [--scale S] [--seed N] [--force] [--demo-passwords]` (docs/CLI.md)."""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
@@ -24,8 +25,11 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1, help="same seed, same district")
         parser.add_argument("--force", action="store_true",
                             help="load even when the database holds users that load_demo did not create")
+        parser.add_argument("--demo-passwords", action="store_true",
+                            help="give the demo accounts the password 'demo' (the default only with debug on)")
 
-    def handle(self, *args: Any, scale: float, seed: int, force: bool, **options: Any) -> None:
+    def handle(self, *args: Any, scale: float, seed: int, force: bool, demo_passwords: bool = False,
+               **options: Any) -> None:
         if not 0.05 <= scale <= 32:
             raise CommandError("--scale must be between 0.05 and 32", returncode=2)
         if seed < 0:
@@ -49,7 +53,9 @@ class Command(BaseCommand):
 
         started = time.monotonic()
         district = generate(scale=scale, seed=seed)
-        ctx = DemoContext(district=district, today=timezone.localdate())
+        # With debug off (a server others reach) no account gets the well-known password unless asked.
+        with_passwords = demo_passwords or settings.DEBUG
+        ctx = DemoContext(district=district, today=timezone.localdate(), demo_passwords=with_passwords)
         plan = stages.plan(ctx)
         total = sum(rows for _, _, rows in plan)
         with transaction.atomic(), tqdm(total=total, unit="row", desc="load_demo", file=self.stderr,
@@ -61,6 +67,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Loaded the demo district (scale {scale:g}, seed {seed}) in "
                           f"{time.monotonic() - started:.1f} s.")
         self._print_counts()
+        if not with_passwords:
+            self.stdout.write("The demo accounts have no password (debug is off): set one with "
+                              "`manage.py changepassword demo-staff`, or load with --demo-passwords.")
 
     def _print_counts(self) -> None:
         for name, count in stages.counts().items():
