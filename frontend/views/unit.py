@@ -229,21 +229,30 @@ def approvals(request: HttpRequest) -> HttpResponse:
         "rows": [e["node"] for e in rows["edges"]], "page_info": rows["pageInfo"], "form": DecisionForm()})
 
 
-@page(ADMIN)
-def decide(request: HttpRequest, bid: str) -> HttpResponse:
+def _yes_or_no(request: HttpRequest, *, operation: str, id_field: str, object_id: str, yes_field: str,
+               back: str, said: tuple[str, str]) -> HttpResponse:
+    """POST of a yes/no decision with an optional reason (approve a booking, accept a proposal): runs the
+    mutation, says what happened or why not, and goes back to the list."""
     if request.method != "POST":
-        return HttpResponseRedirect(reverse("frontend:approvals"))
+        return HttpResponseRedirect(reverse(back))
     form = DecisionForm(request.POST)
     form.is_valid()
-    approve = request.POST.get("approve") == "1"
-    payload = operations.run(request, "DecideBooking", {"input": {
-        "bookingId": unslug(bid), "approve": approve, "reason": form.cleaned_data.get("reason") or None}})
-    errors = payload["decideBooking"]["errors"]
+    yes = request.POST.get(yes_field) == "1"
+    field = operation[0].lower() + operation[1:]
+    payload = operations.run(request, operation, {"input": {
+        id_field: unslug(object_id), yes_field: yes, "reason": form.cleaned_data.get("reason") or None}})
+    errors = payload[field]["errors"]
     if errors:
         messages.error(request, errors[0]["message"])
     else:
-        messages.success(request, _("Approved.") if approve else _("Rejected."))
-    return HttpResponseRedirect(reverse("frontend:approvals"))
+        messages.success(request, said[0] if yes else said[1])
+    return HttpResponseRedirect(reverse(back))
+
+
+@page(ADMIN)
+def decide(request: HttpRequest, bid: str) -> HttpResponse:
+    return _yes_or_no(request, operation="DecideBooking", id_field="bookingId", object_id=bid, yes_field="approve",
+                      back="frontend:approvals", said=(_("Approved."), _("Rejected.")))
 
 
 @page(ADMIN)
@@ -261,19 +270,8 @@ def proposals(request: HttpRequest) -> HttpResponse:
 
 @page(ADMIN)
 def respond(request: HttpRequest, aid: str) -> HttpResponse:
-    if request.method != "POST":
-        return HttpResponseRedirect(reverse("frontend:proposals"))
-    form = DecisionForm(request.POST)
-    form.is_valid()
-    accept = request.POST.get("accept") == "1"
-    payload = operations.run(request, "RespondToAllocation", {"input": {
-        "allocationId": unslug(aid), "accept": accept, "reason": form.cleaned_data.get("reason") or None}})
-    errors = payload["respondToAllocation"]["errors"]
-    if errors:
-        messages.error(request, errors[0]["message"])
-    else:
-        messages.success(request, _("Accepted.") if accept else _("Declined."))
-    return HttpResponseRedirect(reverse("frontend:proposals"))
+    return _yes_or_no(request, operation="RespondToAllocation", id_field="allocationId", object_id=aid,
+                      yes_field="accept", back="frontend:proposals", said=(_("Accepted."), _("Declined.")))
 
 
 @page(ADMIN)
