@@ -16,5 +16,5 @@ from .settings import *  # noqa: F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Live updates stay inside the test process unless a test starts servers of its own (tests/live).
+# Live updates stay inside the test process unless a test starts servers of its own (tests/core/live).
 LIVE_BROKER_URL = os.environ.get("LIVE_BROKER_URL", "memory://")

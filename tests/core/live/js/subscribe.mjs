@@ -1,6 +1,6 @@
 // The reference client of the graphql-sse protocol subscribes to slotsChanged and prints, one JSON line
 // each: {"ready": status} once the server answered (it answers after the subscription is in place), then
-// {"result": ...} for the first result. Used by tests/live/test_graphql_sse_client.py.
+// {"result": ...} for the first result. Used by tests/core/live/test_graphql_sse_client.py.
 import { createClient } from 'graphql-sse';
 
 const [url, token, resourceId, from, to] = process.argv.slice(2);

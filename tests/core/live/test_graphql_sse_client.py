@@ -1,4 +1,4 @@
-"""The reference JavaScript client, `graphql-sse` from npm (tests/live/js, pinned by package-lock.json),
+"""The reference JavaScript client, `graphql-sse` from npm (tests/core/live/js, pinned by package-lock.json),
 subscribes to slotsChanged on a real web process and receives the change after a booking made through
 /graphql/. Skipped when Node.js/npm are missing, unless REQUIRE_SERVICES=1."""
 
