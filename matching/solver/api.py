@@ -20,7 +20,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 
-from . import audit, candidates, decompose, flow, greedy, metrics, objective, reasons
+from . import audit, candidates, decompose, flow, greedy, lp, metrics, objective, reasons
 from .domain import Allocation, Problem, Solution, SolveSettings
 from .part import Part, PartResult, Spent
 from .repair import State, fill, repair
@@ -45,9 +45,10 @@ def _result(
     budget: float = 0.0,
     spent: Spent | None = None,
     kept_previous: bool = False,
+    lp_bound: int | None = None,
 ) -> PartResult:
     served = st.served()
-    bound = flow_bound if cpsat_bound is None else min(flow_bound, cpsat_bound)
+    bound = min(b for b in (flow_bound, cpsat_bound, lp_bound) if b is not None)
     alloc = tuple(
         (
             part.need_keys[part.cand_need[c]],
@@ -72,6 +73,7 @@ def _result(
         tiled=part.tiled,
         stages=tuple(stages),
         need_keys=part.need_keys if part.tiled else (),
+        lp_bound=lp_bound,
         budget=budget,
         dtime=round(spent.dtime, 6),
         wall_limited=spent.wall_limited,
@@ -103,12 +105,24 @@ def solve_part(part: Part, settings: SolveSettings, *, time_limit_s: float | Non
     st = repair(search, fr.x)
     fill(st)
     stages.append(("repair+fill", time.perf_counter() - t))
+    lp_bound: int | None = None
+    if settings.lp and st.served() < fr.value:
+        t = time.perf_counter()
+        relaxed = lp.solve(search)
+        lp_bound = relaxed.bound
+        if relaxed.bound is not None:
+            other = repair(search, relaxed.x)
+            fill(other)
+            if (other.served(), objective.level2(search, other.x)) > (st.served(), objective.level2(search, st.x)):
+                st = other
+        stages.append(("lp", time.perf_counter() - t))
     cp_bound: int | None = None
     use_cpsat = settings.method == "cpsat" and len(part.need_keys) >= settings.cpsat_min_part
     budget = settings.budget_for(part.size) if use_cpsat else 0.0
     wall = settings.time_limit_s if time_limit_s is None else time_limit_s
     spent = Spent()
-    if use_cpsat and st.served() < fr.value:
+    best_bound = fr.value if lp_bound is None else min(fr.value, lp_bound)
+    if use_cpsat and st.served() < best_bound and part.size <= settings.cpsat_max_candidates:
         from . import cpsat  # ortools.sat loads only when used
 
         t = time.perf_counter()
@@ -119,7 +133,7 @@ def solve_part(part: Part, settings: SolveSettings, *, time_limit_s: float | Non
     st, kept = _stabilize(part, State(part, st.x), settings, use_cpsat, budget * STABILITY_SHARE, wall, spent,
                           stages)
     return _result(part, st, settings.method, fr.value, cp_bound, fr.exact_dominance, stages, budget, spent,
-                   kept)
+                   kept, lp_bound)
 
 
 # of a part's CP-SAT budget: the stability stage's share (used only with previous proposals; the search

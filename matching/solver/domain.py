@@ -201,7 +201,7 @@ class SolveSettings(_Json):
     method: str = "cpsat"
     time_limit_s: float = 120.0
     deterministic_time: float | None = None
-    dtime_per_1k: float = 0.25
+    dtime_per_1k: float = 0.1
     dtime_min: float = 0.2
     dtime_max: float = 20.0
     workers: int = 1
@@ -225,6 +225,8 @@ class SolveSettings(_Json):
     tile_max_candidates: int = 0  # 0: never tile; otherwise tile parts with more candidates
     tile_km: float = 7.0
     cpsat_min_part: int = 1  # parts with fewer needs are not polished
+    cpsat_max_candidates: int = 8000  # larger parts skip CP-SAT's stages 1-2 (measured: no gain, slow)
+    lp: bool = True  # the LP relaxation with split rules: a tighter bound and a second start to round
 
     def budget_for(self, candidates: int) -> float:
         """CP-SAT deterministic time for a part of ``candidates`` candidates (all stages together)."""

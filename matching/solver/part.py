@@ -58,8 +58,8 @@ class PartResult(_Json):
 
     ``budget``/``dtime``/``wall_limited``: the CP-SAT budget of the part, what it spent, and whether a
     wall-clock safety limit bound (then the answer may differ on a busier machine).
-    ``bound`` is the best proven upper bound on the part's served units (tightened flow value, or CP-SAT's
-    bound when lower); ``proven_optimal`` when ``served == bound``.
+    ``bound`` is the best proven upper bound on the part's served units: the lowest of the tightened flow
+    value, the LP relaxation with the split rules and CP-SAT's bound; ``proven_optimal`` when ``served == bound``.
     """
 
     index: int
@@ -74,6 +74,7 @@ class PartResult(_Json):
     stages: tuple[tuple[str, float], ...]
     tiled: bool = False
     need_keys: tuple[str, ...] = ()  # the part's needs (filled for tiled parts only)
+    lp_bound: int | None = None  # the LP relaxation with the split rules (``lp``)
     budget: float = 0.0  # CP-SAT deterministic time allowed (0: not polished)
     dtime: float = 0.0  # CP-SAT deterministic time spent
     wall_limited: bool = False  # a stage stopped on the wall-clock safety net: not reproducible
