@@ -86,12 +86,18 @@ def assert_same(first: MatchRun, second: MatchRun) -> None:
     assert first.solver_budget and second.solver_budget == first.solver_budget
 
 
+# A district where CP-SAT works for real: at smaller scales every part is proven optimal at once, and
+# then even wall-clock limits give the same answer (the test could not fail; at 0.3 it did not either).
+# Before the change this test failed here: 93 units of the first run's proposals moved in the second.
+SCALE, SEED = 0.5, 2
+
+
 @pytest.mark.slow
 @pytest.mark.django_db
-def test_a_second_run_with_nothing_changed_and_a_busy_cpu_proposes_the_same(
+def test_the_same_input_gives_the_same_proposals_under_load_and_in_any_part_order(
         default_solver, django_capture_on_commit_callbacks):
-    # given: a small generated district and a first run
-    load_small_district()
+    # given: the generated district and a first run through the tasks (eager chord)
+    load_small_district(scale=SCALE, seed=SEED)
     first = run_eagerly(django_capture_on_commit_callbacks)
     # when: the same input again, with a CPU-bound process competing for the cores
     with busy_cpu() as proc:
@@ -99,18 +105,10 @@ def test_a_second_run_with_nothing_changed_and_a_busy_cpu_proposes_the_same(
         assert proc.poll() is None, "the busy process stopped before the run ended"
     # then
     assert_same(first, second)
-
-
-@pytest.mark.slow
-@pytest.mark.django_db
-def test_the_parts_solved_in_reverse_order_give_the_same_proposals(default_solver):
-    # given
-    load_small_district()
-    first = run_through_services(reverse=False)
-    # when
-    second = run_through_services(reverse=True)
+    # when: and again, the chord's parts solved in reverse order through the service functions
+    third = run_through_services(reverse=True)
     # then
-    assert_same(first, second)
+    assert_same(second, third)
 
 
 def _worker(redis_url: str, queue: str, concurrency: int) -> subprocess.Popen[bytes]:
@@ -154,7 +152,7 @@ def _run_on_workers(redis_url: str, monkeypatch, concurrency: int) -> MatchRun: 
 @pytest.mark.django_db(transaction=True)
 def test_one_and_two_worker_processes_propose_the_same(postgres_only, redis_url, monkeypatch):
     # given: a first run on one worker process (the parts one after another)
-    load_small_district()
+    load_small_district(scale=SCALE, seed=SEED)
     first = _run_on_workers(redis_url, monkeypatch, 1)
     assert first.parts_total > 1
     # when: the same input on two worker processes (the parts taken in another order, in parallel)
