@@ -155,7 +155,7 @@ def _stabilize(part: Part, found: State, settings: SolveSettings, use_cpsat: boo
     if not use_cpsat:
         stages.append(("stability", time.perf_counter() - t))
         return found, False
-    from . import cpsat
+    from . import cpsat  # ortools.sat loads only when used
 
     again = repair(part, list(part.cand_prev))
     fill(again)

@@ -1,6 +1,6 @@
 """The part's objective levels as integers, and the previous proposals as a state.
 
-Levels (MATCHING.md "Objective"): 1 served units; 2 priority then fairness tiers (one integer, priority
+Levels (matching/README.md, the objective): 1 served units; 2 priority then fairness tiers (one integer, priority
 weighted to dominate); 3 stability then distance (a kept unit of the previous proposals is worth more than
 the largest distance step, ``w_stab > max(dist)``). CP-SAT (``cpsat``) optimises the same expressions,
 built from :func:`level2_terms` and :func:`level3_weights`, so a Python comparison and a CP-SAT objective
@@ -14,6 +14,7 @@ is the unique optimum of the stability stage, and a second run on unchanged inpu
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 
 from .flow import tier_widths, tight_caps, weights
@@ -116,6 +117,4 @@ def without_previous(part: Part) -> Part:
     input finds the same answer whatever was proposed before (stability is applied after it)."""
     if not has_previous(part):
         return part
-    import dataclasses
-
     return dataclasses.replace(part, cand_prev=(0,) * part.size)
