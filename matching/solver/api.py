@@ -87,42 +87,33 @@ def solve_part(part: Part, settings: SolveSettings, *, time_limit_s: float | Non
     Reproducible: the answer depends only on the part and the settings — the CP-SAT budget is
     ``settings.budget_for(part.size)`` in deterministic time; ``time_limit_s`` (default
     ``settings.time_limit_s``) is only the wall-clock safety net of each CP-SAT stage.
-    The search (flow, repair, fill, CP-SAT stages 1-2) does not see the previous proposals; then they are
-    kept as they are when still feasible and as good on served units, priority and fairness, else a
-    stability stage keeps as many of their units as it can (``objective``, ``cpsat.stabilize``).
+    On parts CP-SAT polishes the search (flow, LP, repair, fill, CP-SAT stages 1-2) does not see the
+    previous proposals; larger parts start from a flow and LP that keep them where they can. Then the
+    previous proposals are kept as they are when still feasible and as good on served units, priority and
+    fairness, else a stability stage keeps as many of their units as it can (``objective``,
+    ``cpsat.stabilize``).
     """
     stages: list[tuple[str, float]] = []
     search = objective.without_previous(part)
-    t = time.perf_counter()
-    fr = flow.solve(search, settings.fairness_tiers)
-    stages.append(("flow", time.perf_counter() - t))
     if settings.method == "greedy":
+        t = time.perf_counter()
+        fr = flow.solve(search, settings.fairness_tiers)
+        stages.append(("flow", time.perf_counter() - t))
         t = time.perf_counter()
         st = greedy.solve(part)
         stages.append(("greedy", time.perf_counter() - t))
         return _result(part, st, "greedy", fr.value, None, fr.exact_dominance, stages)
-    t = time.perf_counter()
-    st = repair(search, fr.x)
-    fill(st)
-    stages.append(("repair+fill", time.perf_counter() - t))
-    lp_bound: int | None = None
-    if settings.lp and st.served() < fr.value:
-        t = time.perf_counter()
-        relaxed = lp.solve(search)
-        lp_bound = relaxed.bound
-        if relaxed.bound is not None:
-            other = repair(search, relaxed.x)
-            fill(other)
-            if (other.served(), objective.level2(search, other.x)) > (st.served(), objective.level2(search, st.x)):
-                st = other
-        stages.append(("lp", time.perf_counter() - t))
-    cp_bound: int | None = None
     use_cpsat = settings.method == "cpsat" and len(part.need_keys) >= settings.cpsat_min_part
+    polish = use_cpsat and part.size <= settings.cpsat_max_candidates
+    # a part CP-SAT polishes starts from the search that does not see the previous proposals (so the same
+    # input finds the same answer); a larger one from the flow and LP that keep them where they can
+    st, fr, lp_bound = _start(search if polish else part, settings, stages)
+    cp_bound: int | None = None
     budget = settings.budget_for(part.size) if use_cpsat else 0.0
     wall = settings.time_limit_s if time_limit_s is None else time_limit_s
     spent = Spent()
     best_bound = fr.value if lp_bound is None else min(fr.value, lp_bound)
-    if use_cpsat and st.served() < best_bound and part.size <= settings.cpsat_max_candidates:
+    if polish and st.served() < best_bound:
         from . import cpsat  # ortools.sat loads only when used
 
         t = time.perf_counter()
@@ -134,6 +125,31 @@ def solve_part(part: Part, settings: SolveSettings, *, time_limit_s: float | Non
                           stages)
     return _result(part, st, settings.method, fr.value, cp_bound, fr.exact_dominance, stages, budget, spent,
                    kept, lp_bound)
+
+
+def _start(p: Part, settings: SolveSettings,
+           stages: list[tuple[str, float]]) -> tuple[State, flow.FlowResult, int | None]:
+    """Flow, repair and fill; then the LP relaxation with split rules, rounded, repaired and filled: the
+    better of the two (served, priority and fairness, stability and distance), the flow and the LP bound."""
+    t = time.perf_counter()
+    fr = flow.solve(p, settings.fairness_tiers)
+    stages.append(("flow", time.perf_counter() - t))
+    t = time.perf_counter()
+    st = repair(p, fr.x)
+    fill(st)
+    stages.append(("repair+fill", time.perf_counter() - t))
+    lp_bound: int | None = None
+    if settings.lp and st.served() < fr.value:
+        t = time.perf_counter()
+        relaxed = lp.solve(p)
+        lp_bound = relaxed.bound
+        if relaxed.bound is not None:
+            other = repair(p, relaxed.x)
+            fill(other)
+            if objective.key(p, other) > objective.key(p, st):
+                st = other
+        stages.append(("lp", time.perf_counter() - t))
+    return st, fr, lp_bound
 
 
 # of a part's CP-SAT budget: the stability stage's share (used only with previous proposals; the search

@@ -7,10 +7,10 @@ capacity row (``pool_cap``, exact — unlike the flow, whose pools merge days an
 (it is never above the tightened flow value, and is far below it where the flow relaxes per-day rows);
 its solution, floored, repaired and filled, is a second start beside the flow's.
 
-Pass (1): served units alone -> the bound and the solution that is rounded. Optional pass (2) (measured
-no better after rounding, so off by default): served kept at that value, then small terms for
-priority, fairness tiers (a community's first quarter worth most) and distance -> the solution that is
-rounded. Deterministic: HiGHS' dual simplex, serial, no time limit.
+Pass (1): served units alone -> the bound. Pass (2): served kept at that value, then small terms for
+priority, fairness tiers (a community's first quarter worth most), kept units of the previous proposals
+and distance -> the solution that is rounded (without it the rounded answer walked people twice as
+far). Deterministic: HiGHS' dual simplex, serial, no time limit.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from .part import Part
 EPS_PRIORITY = 1e-3  # per unit per priority point (at most 5e-3)
 EPS_FAIR = 1e-4  # per unit per tier rank (at most 4e-4)
 EPS_DIST = 1e-7  # per unit per metre (at most ~2e-4 for 2 km)
+EPS_STAB = 3e-4  # per kept unit of the previous proposals (above the largest distance term)
 BOUND_SLACK = 0.01  # solver tolerance allowance when flooring the LP value into an integer bound
 
 
@@ -38,7 +39,7 @@ class LPResult:
     bound: int | None  # floor of the LP's served value; None if the LP did not solve
 
 
-def solve(part: Part, with_secondary: bool = False) -> LPResult:
+def solve(part: Part, with_secondary: bool = True) -> LPResult:
     n = part.size
     if n == 0:
         return LPResult([], 0)
@@ -54,6 +55,9 @@ def solve(part: Part, with_secondary: bool = False) -> LPResult:
     for com in coms:
         tier_index[com] = n_vars
         n_vars += len(tiers[com])
+    prev_cands = [c for c in range(n) if part.cand_prev[c]]
+    kept0 = n_vars
+    n_vars += len(prev_cands)
     rows: list[int] = []
     cols: list[int] = []
     vals: list[float] = []
@@ -91,6 +95,8 @@ def solve(part: Part, with_secondary: bool = False) -> LPResult:
         row(by_need[need], [1.0] * len(by_need[need]), float(part.need_units[need]))
         if len(ys_of[need]) > part.need_k[need]:
             row(ys_of[need], [1.0] * len(ys_of[need]), float(part.need_k[need]))
+    for i, c in enumerate(prev_cands):  # kept <= x
+        row([kept0 + i, c], [1.0, -1.0], 0.0)
     cands_of: dict[str, list[int]] = defaultdict(list)
     for c in range(n):
         cands_of[part.need_community[part.cand_need[c]]].append(c)
@@ -113,6 +119,9 @@ def solve(part: Part, with_secondary: bool = False) -> LPResult:
         for j, w in enumerate(widths):
             cost[tier_index[com] + j] = -EPS_FAIR * (len(widths) - j)
             upper[tier_index[com] + j] = w
+    for i, c in enumerate(prev_cands):
+        cost[kept0 + i] = -EPS_STAB
+        upper[kept0 + i] = part.cand_prev[c]
     a_ub = coo_matrix((vals, (rows, cols)), shape=(len(ub_rows), n_vars)).tocsr()
     a_eq = coo_matrix((eq_vals, (eq_rows, eq_cols)), shape=(len(coms), n_vars)).tocsr()
     b_ub = np.array(ub_rows)
