@@ -87,11 +87,10 @@ def solve_part(part: Part, settings: SolveSettings, *, time_limit_s: float | Non
     Reproducible: the answer depends only on the part and the settings — the CP-SAT budget is
     ``settings.budget_for(part.size)`` in deterministic time; ``time_limit_s`` (default
     ``settings.time_limit_s``) is only the wall-clock safety net of each CP-SAT stage.
-    On parts CP-SAT polishes the search (flow, LP, repair, fill, CP-SAT stages 1-2) does not see the
-    previous proposals; larger parts start from a flow and LP that keep them where they can. Then the
-    previous proposals are kept as they are when still feasible and as good on served units, priority and
-    fairness, else a stability stage keeps as many of their units as it can (``objective``,
-    ``cpsat.stabilize``).
+    The search (flow, LP, repair, fill, CP-SAT stages 1-2) does not see the previous proposals. Then they
+    are kept as they are when still feasible and as good on served units, priority and fairness; else the
+    better of the search's answer and a start that keeps them where it can is taken, and on parts CP-SAT
+    polishes a stability stage keeps as many of their units as it can (``objective``, ``cpsat.stabilize``).
     """
     stages: list[tuple[str, float]] = []
     search = objective.without_previous(part)
@@ -105,9 +104,8 @@ def solve_part(part: Part, settings: SolveSettings, *, time_limit_s: float | Non
         return _result(part, st, "greedy", fr.value, None, fr.exact_dominance, stages)
     use_cpsat = settings.method == "cpsat" and len(part.need_keys) >= settings.cpsat_min_part
     polish = use_cpsat and part.size <= settings.cpsat_max_candidates
-    # a part CP-SAT polishes starts from the search that does not see the previous proposals (so the same
-    # input finds the same answer); a larger one from the flow and LP that keep them where they can
-    st, fr, lp_bound = _start(search if polish else part, settings, stages)
+    # the search does not see the previous proposals, so the same input finds the same answer
+    st, fr, lp_bound = _start(search, settings, stages)
     cp_bound: int | None = None
     budget = settings.budget_for(part.size) if use_cpsat else 0.0
     wall = settings.time_limit_s if time_limit_s is None else time_limit_s
@@ -121,7 +119,7 @@ def solve_part(part: Part, settings: SolveSettings, *, time_limit_s: float | Non
                                           budget * (1 - STABILITY_SHARE), wall)
         spent.add(used)
         stages.append(("cpsat", time.perf_counter() - t))
-    st, kept = _stabilize(part, State(part, st.x), settings, use_cpsat, budget * STABILITY_SHARE, wall, spent,
+    st, kept = _stabilize(part, State(part, st.x), settings, polish, budget * STABILITY_SHARE, wall, spent,
                           stages)
     return _result(part, st, settings.method, fr.value, cp_bound, fr.exact_dominance, stages, budget, spent,
                    kept, lp_bound)
@@ -159,7 +157,9 @@ STABILITY_SHARE = 0.25
 
 def _stabilize(part: Part, found: State, settings: SolveSettings, use_cpsat: bool, dtime: float, wall: float,
                spent: Spent, stages: list[tuple[str, float]]) -> tuple[State, bool]:
-    """The previous proposals as they are when as good at levels 1-2; else the stability stage."""
+    """The previous proposals as they are when as good at levels 1-2 (so a second run on the same input
+    moves nothing); else the better of the search's answer and a flow + LP start that keeps the previous
+    units where it can, then (on parts CP-SAT polishes) the stability stage."""
     if not objective.has_previous(part):
         return found, False
     t = time.perf_counter()
@@ -168,14 +168,16 @@ def _stabilize(part: Part, found: State, settings: SolveSettings, use_cpsat: boo
             found.served(), objective.level2(part, found.x)):
         stages.append(("stability", time.perf_counter() - t))
         return prev, True
+    aware, _, _ = _start(part, settings, [])
+    best = aware if objective.key(part, aware) > objective.key(part, found) else found
     if not use_cpsat:
         stages.append(("stability", time.perf_counter() - t))
-        return found, False
+        return best, False
     from . import cpsat  # ortools.sat loads only when used
 
     again = repair(part, list(part.cand_prev))
     fill(again)
-    st, used = cpsat.stabilize(part, found, [again], settings.workers, settings.seed, dtime, wall)
+    st, used = cpsat.stabilize(part, best, [again, aware], settings.workers, settings.seed, dtime, wall)
     spent.add(used)
     stages.append(("stability", time.perf_counter() - t))
     return st, False
