@@ -8,10 +8,12 @@ import dataclasses
 import pytest
 from ortools.sat.python import cp_model
 
+from marketplace.demo.district import generate
 from matching.solver import PreviousAllocation, Problem, SolveSettings, merge, prepare, solve, solve_part
 from matching.solver import lp as lp_relaxation
 from matching.solver.cpsat import _Model
 from matching.solver.flow import solve as flow_solve
+from matching.solver.from_district import to_problem
 from matching.solver.part import Part
 
 from .instances import random_problem
@@ -100,3 +102,16 @@ def test_the_lp_bound_sees_the_split_rules_and_per_day_rows_and_is_never_below_t
         assert bound is not None
         assert exact_served(part) <= bound <= flow_solve(part).value
 
+
+
+def test_a_wall_clock_safety_limit_that_binds_is_recorded_as_not_reproducible() -> None:
+    # given: the generator's district at a size where CP-SAT does not prove its largest part at once
+    problem = to_problem(generate(0.3, 2))
+    part = max(prepare(problem, DEFAULT), key=lambda p: p.size)
+    tight_wall = SolveSettings(deterministic_time=50.0, time_limit_s=0.05)
+    # when
+    result = solve_part(part, tight_wall)
+    normal = solve_part(part, DEFAULT)
+    # then
+    assert result.wall_limited and not merge(problem, [result], tight_wall).reproducible
+    assert not normal.wall_limited and normal.budget == DEFAULT.budget_for(part.size)
