@@ -1,18 +1,26 @@
 """Matching benchmark on a generated district, in memory (no database).
 
-    python bench/matching.py --scale 1|4|16 [--seed N] [--time-limit S] [--workers N] [--processes 1,2,4]
+    python bench/matching.py --scale 1|4|16 [--seed N] [--dtime-per-1k D] [--time-limit S] [--workers N]
+        [--processes 1,2,4] [--problem FILE.json]
 
 Per method (greedy; flow+repair+fill; flow+repair+fill+CP-SAT polish) prints time, served, demand, bound,
 gap, starved communities, min and p10 community share, mean and p90 distance; then churn: 5 % of the needs
 are redrawn from the next seed and the district is solved again with the first run's proposals as previous
 (share of their units that moved) and from scratch (served compared). ``--processes`` solves the parts with
 a multiprocessing pool of each size and prints the wall time of prepare + parts + merge.
+
+CP-SAT's budget is deterministic time per part (``--dtime-per-1k`` per 1,000 candidates; the answer is the
+same on a busy machine); ``--time-limit`` is only the wall-clock safety net per stage. Each row prints the
+budget, the deterministic time spent, whether a wall-clock limit bound, and the solver time (flow, repair,
+LP, CP-SAT, stability). ``--problem`` solves a Problem saved as JSON instead (e.g. the database-fed input
+of a match run, ``MatchRunSnapshot.problem``), to measure the run pipeline's problem in memory.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import multiprocessing
 import random
 import sys
@@ -39,8 +47,16 @@ def row(name: str, seconds: float, sol: Solution) -> str:
         f"{name:<26} {seconds:7.2f}s served {m.served:>8} / {m.demand:<8} bound {m.bound:>10.0f} "
         f"gap {m.gap:6.2%} starved {m.starved_communities:>3} min {m.min_community_share:5.2f} "
         f"p10 {m.p10_community_share:5.2f} dist {m.mean_distance_m:5.0f}/{m.p90_distance_m:5.0f} m "
-        f"churn {churn}"
+        f"churn {churn} | budget {sol.budget:.2f} used {sol.deterministic_time_used:.2f} "
+        f"{'reproducible' if sol.reproducible else 'WALL-LIMITED'} solver {solver_seconds(sol):.1f}s"
     )
+
+
+SOLVER_STAGES = {"flow", "repair+fill", "lp", "cpsat", "stability", "greedy"}
+
+
+def solver_seconds(sol: Solution) -> float:
+    return sum(sec for name, sec in sol.stages if name in SOLVER_STAGES)
 
 
 def redraw(district: object, seed: int, share: float = 0.05) -> object:
@@ -65,9 +81,8 @@ def scale_out(problem: Problem, settings: SolveSettings, processes: list[int]) -
     for procs in processes:
         t = time.perf_counter()
         parts = prepare(problem, settings)
-        total = sum(p.size for p in parts) or 1
-        # the same work at every pool size: the CP-SAT budget (time_limit in all) split by part size
-        jobs = [(p, settings, settings.time_limit_s * p.size / total) for p in parts]
+        # the same work at every pool size: each part's CP-SAT budget is deterministic time from its size
+        jobs = [(p, settings, settings.time_limit_s) for p in parts]
         jobs.sort(key=lambda j: -j[0].size)  # big parts first keeps the pool busy
         if procs == 1:
             results = [_solve_part(j) for j in jobs]
@@ -83,7 +98,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--time-limit", type=float, default=20.0, help="CP-SAT polish budget (s)")
+    ap.add_argument("--time-limit", type=float, default=SolveSettings().time_limit_s,
+                    help="wall-clock safety net per CP-SAT stage (s)")
+    ap.add_argument("--dtime-per-1k", type=float, default=SolveSettings().dtime_per_1k,
+                    help="CP-SAT deterministic time per 1,000 candidates of a part")
+    ap.add_argument("--problem", type=str, default="", help="a Problem as JSON instead of the generator")
     ap.add_argument("--workers", type=int, default=1, help="CP-SAT workers per part")
     ap.add_argument("--processes", type=str, default="", help="e.g. 1,2,4: scale-out mode")
     ap.add_argument("--tile", type=int, default=0, help="tile parts with more candidates than this")
@@ -91,14 +110,20 @@ def main() -> None:
     args = ap.parse_args()
 
     t = time.perf_counter()
-    district = generate(args.scale, args.seed)
-    problem = to_problem(district)
-    log(
-        f"district scale {args.scale} seed {args.seed}: {len(district.communities)} communities, "
-        f"{len(district.resources)} resources, {len(district.needs)} needs ({time.perf_counter() - t:.1f}s)"
-    )
+    district = None
+    if args.problem:
+        problem = Problem.from_dict(json.loads(Path(args.problem).read_text()))
+        log(f"problem {args.problem}: {len(problem.needs)} needs, {len(problem.resources)} resources")
+    else:
+        district = generate(args.scale, args.seed)
+        problem = to_problem(district)
+        log(
+            f"district scale {args.scale} seed {args.seed}: {len(district.communities)} communities, "
+            f"{len(district.resources)} resources, {len(district.needs)} needs ({time.perf_counter() - t:.1f}s)"
+        )
     base = SolveSettings(
-        time_limit_s=args.time_limit, workers=args.workers, seed=args.seed, tile_max_candidates=args.tile
+        time_limit_s=args.time_limit, dtime_per_1k=args.dtime_per_1k, workers=args.workers, seed=args.seed,
+        tile_max_candidates=args.tile,
     )
     if args.processes:
         scale_out(
@@ -124,12 +149,19 @@ def main() -> None:
                 )
     method = list(sols)[-1]
     settings = dataclasses.replace(base, method=method)
-    log("churn: redrawing 5 % of the needs with the next seed")
-    changed = to_problem(redraw(district, args.seed))
     previous = tuple(
         PreviousAllocation(a.need_key, a.resource_key, a.block_index, a.quantity)
         for a in sols[method].allocations
     )
+    t = time.perf_counter()
+    again = solve(dataclasses.replace(problem, previous=previous), settings)
+    print(row(f"{names[method]} again", time.perf_counter() - t, again), flush=True)
+    print(f"    the same input again, its proposals as previous: churn {again.metrics.churn or 0:.2%}, served "
+          f"{again.metrics.served - sols[method].metrics.served:+d}", flush=True)
+    if district is None:
+        return
+    log("churn: redrawing 5 % of the needs with the next seed")
+    changed = to_problem(redraw(district, args.seed))
     t = time.perf_counter()
     stable = solve(dataclasses.replace(changed, previous=previous), settings)
     print(row(f"{names[method]} after 5 %", time.perf_counter() - t, stable), flush=True)

@@ -20,7 +20,7 @@ class NeedAdmin(ReadOnlyAdmin):
 @admin.register(MatchRun)
 class MatchRunAdmin(ReadOnlyAdmin):
     list_display = ("id", "status", "scope", "created_at", "progress", "served_quantity", "demand_quantity", "gap",
-                    "starved_communities")
+                    "starved_communities", "solver_budget", "reproducible")
     list_filter = ("status",)
 
 

@@ -133,6 +133,12 @@ class MatchRun(ScopedNode, graphene.ObjectType):
     p90_distance_m = graphene.Float()
     churn = graphene.Float()
     stages = graphene.NonNull(graphene.List(graphene.NonNull(StageTiming)))
+    solver_budget = graphene.Float(
+        description="CP-SAT deterministic time allowed, summed over the parts (work done, not seconds)")
+    solver_time_used = graphene.Float(description="CP-SAT deterministic time spent, summed over the parts")
+    reproducible = graphene.Boolean(
+        description="false when a wall-clock safety limit stopped the solver: the same input may then give "
+                    "other proposals")
     error = graphene.String()
     horizon_start = graphene.Field(Date, description="the first day the run planned for")
     horizon_days = graphene.Int(description="how many days it planned for")

@@ -67,6 +67,16 @@ class MatchRun(models.Model):
     p90_distance_m = models.FloatField(null=True, blank=True)
     churn = models.FloatField(null=True, blank=True)
     stages = models.JSONField(_("stage timings"), default=list, blank=True)
+    solver_budget = models.FloatField(
+        _("solver budget"), null=True, blank=True,
+        help_text=_("CP-SAT deterministic time allowed, summed over the parts (work, not seconds)."))
+    solver_time_used = models.FloatField(
+        _("solver time used"), null=True, blank=True,
+        help_text=_("CP-SAT deterministic time spent, summed over the parts."))
+    reproducible = models.BooleanField(
+        _("reproducible"), null=True, blank=True,
+        help_text=_("False when a wall-clock safety limit stopped the solver: the same input may then give "
+                    "other proposals."))
     error = models.TextField(_("error"), blank=True)
     created_by = models.ForeignKey("marketplace.User", models.SET_NULL, null=True, blank=True, related_name="+",
                                    verbose_name=_("started by"))

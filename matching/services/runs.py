@@ -61,12 +61,21 @@ SNAPSHOT_KEPT = dt.timedelta(days=7)  # a failed run's input is kept this long, 
 
 # --- settings -----------------------------------------------------------------------------------------------
 def solve_settings() -> solver.SolveSettings:
-    """One CP-SAT worker per part (parallelism comes from Celery workers), a fixed seed, and the time
-    limit of settings (`MATCHING_TIME_LIMIT_S`, or `MATCHING_DETERMINISTIC_TIME` for reproducible tests)."""
+    """Reproducible by default: one CP-SAT worker per part (parallelism comes from Celery workers), a fixed
+    seed and a deterministic-time budget per part (`MATCHING_DTIME_PER_1K` per 1,000 candidates, clipped to
+    `MATCHING_DTIME_MIN`..`MATCHING_DTIME_MAX`; `MATCHING_DETERMINISTIC_TIME` fixes every part's budget
+    instead), so the same input gives the same proposals whatever the load or the number of workers.
+    `MATCHING_TIME_LIMIT_S` is only a wall-clock safety net per CP-SAT stage; if it ever binds the run
+    records that it was not reproducible."""
+    defaults = solver.SolveSettings()
+    fixed = getattr(settings, "MATCHING_DETERMINISTIC_TIME", None)
     return solver.SolveSettings(
         method=getattr(settings, "MATCHING_METHOD", "cpsat"),
-        time_limit_s=float(getattr(settings, "MATCHING_TIME_LIMIT_S", 20.0)),
-        deterministic_time=getattr(settings, "MATCHING_DETERMINISTIC_TIME", None),
+        time_limit_s=float(getattr(settings, "MATCHING_TIME_LIMIT_S", defaults.time_limit_s)),
+        deterministic_time=None if fixed is None else float(fixed),
+        dtime_per_1k=float(getattr(settings, "MATCHING_DTIME_PER_1K", defaults.dtime_per_1k)),
+        dtime_min=float(getattr(settings, "MATCHING_DTIME_MIN", defaults.dtime_min)),
+        dtime_max=float(getattr(settings, "MATCHING_DTIME_MAX", defaults.dtime_max)),
         workers=1, seed=1,
     )
 
@@ -209,7 +218,8 @@ def _add_stages(run_id: int, stages: list[tuple[str, float]], progress: float | 
 
 
 def prepare_run(run_id: int, *, now: dt.datetime | None = None) -> list[tuple[dict[str, Any], float]] | None:
-    """QUEUED -> RUNNING; freezes the input and returns the parts with their share of the time limit.
+    """QUEUED -> RUNNING; freezes the input and returns the parts, each with its wall-clock safety limit
+    (the answer does not depend on it: a part's CP-SAT budget is deterministic time, from its size).
     None when the run is not QUEUED (a redelivered task) — nothing is done then."""
     now = now or timezone.now()
     if not MatchRun.objects.filter(pk=run_id, status=MatchRunStatus.QUEUED).update(
@@ -225,14 +235,13 @@ def prepare_run(run_id: int, *, now: dt.datetime | None = None) -> list[tuple[di
         t = time.perf_counter()
         parts = solver_api.prepare(problem, conf)
         t_prep = time.perf_counter() - t
-    total = sum(p.size for p in parts) or 1
     with transaction.atomic():
         MatchRunSnapshot.objects.update_or_create(match_run=run, defaults={
             "problem": problem.to_dict(), "settings": conf.to_dict(), "keys": keys.to_dict()})
         MatchRun.objects.filter(pk=run_id).update(
             parts_total=len(parts), demand_quantity=sum(n.units for n in problem.needs))
         _add_stages(run_id, [("load", t_load), ("prepare", t_prep)], progress=PREPARED)
-    return [(p.to_dict(), conf.time_limit_s * p.size / total) for p in parts]
+    return [(p.to_dict(), conf.time_limit_s) for p in parts]
 
 
 def solve_run_part(run_id: int, part: dict[str, Any], time_limit_s: float) -> dict[str, Any] | None:
@@ -291,7 +300,9 @@ def _write(run_id: int, problem: solver.Problem, solution: solver.Solution, keys
             demand_quantity=m.demand, served_quantity=m.served, bound=m.bound, gap=m.gap,
             starved_communities=m.starved_communities, min_community_share=m.min_community_share,
             p10_community_share=m.p10_community_share, mean_distance_m=m.mean_distance_m,
-            p90_distance_m=m.p90_distance_m, churn=m.churn, stages=stages)
+            p90_distance_m=m.p90_distance_m, churn=m.churn, stages=stages,
+            solver_budget=solution.budget, solver_time_used=solution.deterministic_time_used,
+            reproducible=solution.reproducible)
         if not won:
             return False
         run_changed(run_id)
@@ -308,7 +319,8 @@ def _write(run_id: int, problem: solver.Problem, solution: solver.Solution, keys
         _notify_units(run, allocations)
         audit.record(actor=None, action="match_run.finish", obj=run, data={
             "served": m.served, "demand": m.demand, "bound": m.bound, "gap": m.gap,
-            "allocations": len(allocations), "superseded": superseded, "unserved_needs": len(reasons)})
+            "allocations": len(allocations), "superseded": superseded, "unserved_needs": len(reasons),
+            "solver_budget": solution.budget, "reproducible": solution.reproducible})
         MatchRunSnapshot.objects.filter(match_run_id=run_id).delete()  # its input is no longer needed
         MatchRun.objects.filter(pk=run_id).update(
             stages=[*stages, {"name": "write", "seconds": round(time.perf_counter() - t, 4)}])

@@ -4,21 +4,25 @@
 ``prepare(problem, settings) -> list[Part]`` (candidates, decomposition, tiling), ``solve_part(part,
 settings) -> PartResult`` (independent, picklable/JSON-able; fan out as a Celery group) and
 ``merge(problem, results, settings) -> Solution`` (the chord callback: border fill of tiled components,
-bound, audit, reasons, metrics). All of it is deterministic for the same input and settings (CP-SAT with
-one worker and a deterministic time limit; with wall-clock limits CP-SAT may stop at different points).
+bound, audit, reasons, metrics). All of it is deterministic for the same input and settings, whatever the
+machine's load or the order the parts are solved in: CP-SAT runs with one worker, a fixed seed and a
+deterministic-time budget per part (the wall-clock limit is a safety net; ``Solution.reproducible`` is
+False if it ever bound), and the search does not see the previous proposals, which are kept afterwards
+when they are as good (so a second run on unchanged input proposes the same).
 
 Raises :class:`matching.solver.audit.AuditError` if a solution would break a rule (a bug, never published).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 
-from . import audit, candidates, decompose, flow, greedy, metrics, reasons
+from . import audit, candidates, decompose, flow, greedy, lp, metrics, objective, reasons
 from .domain import Allocation, Problem, Solution, SolveSettings
-from .part import Part, PartResult
+from .part import Part, PartResult, Spent
 from .repair import State, fill, repair
 
 Progress = Callable[[float, str], None]
@@ -38,9 +42,13 @@ def _result(
     cpsat_bound: int | None,
     exact: bool,
     stages: list[tuple[str, float]],
+    budget: float = 0.0,
+    spent: Spent | None = None,
+    kept_previous: bool = False,
+    lp_bound: int | None = None,
 ) -> PartResult:
     served = st.served()
-    bound = flow_bound if cpsat_bound is None else min(flow_bound, cpsat_bound)
+    bound = min(b for b in (flow_bound, cpsat_bound, lp_bound) if b is not None)
     alloc = tuple(
         (
             part.need_keys[part.cand_need[c]],
@@ -51,6 +59,7 @@ def _result(
         )
         for c, q in st.alloc()
     )
+    spent = spent or Spent()
     return PartResult(
         index=part.index,
         method=method,
@@ -64,40 +73,114 @@ def _result(
         tiled=part.tiled,
         stages=tuple(stages),
         need_keys=part.need_keys if part.tiled else (),
+        lp_bound=lp_bound,
+        budget=budget,
+        dtime=round(spent.dtime, 6),
+        wall_limited=spent.wall_limited,
+        kept_previous=kept_previous,
     )
 
 
 def solve_part(part: Part, settings: SolveSettings, *, time_limit_s: float | None = None) -> PartResult:
     """Solve one part with ``settings.method``; never returns an infeasible assignment.
 
-    ``time_limit_s`` (default: ``settings.time_limit_s``) bounds the CP-SAT polish of this part.
+    Reproducible: the answer depends only on the part and the settings — the CP-SAT budget is
+    ``settings.budget_for(part.size)`` in deterministic time; ``time_limit_s`` (default
+    ``settings.time_limit_s``) is only the wall-clock safety net of each CP-SAT stage.
+    The search (flow, LP, repair, fill, CP-SAT stages 1-2) does not see the previous proposals. Then they
+    are kept as they are when still feasible and as good on served units, priority and fairness; else the
+    better of the search's answer and a start that keeps them where it can is taken, and on parts CP-SAT
+    polishes a stability stage keeps as many of their units as it can (``objective``, ``cpsat.stabilize``).
     """
     stages: list[tuple[str, float]] = []
-    t = time.perf_counter()
-    fr = flow.solve(part, settings.fairness_tiers)
-    stages.append(("flow", time.perf_counter() - t))
+    search = objective.without_previous(part)
     if settings.method == "greedy":
+        t = time.perf_counter()
+        fr = flow.solve(search, settings.fairness_tiers)
+        stages.append(("flow", time.perf_counter() - t))
         t = time.perf_counter()
         st = greedy.solve(part)
         stages.append(("greedy", time.perf_counter() - t))
         return _result(part, st, "greedy", fr.value, None, fr.exact_dominance, stages)
-    t = time.perf_counter()
-    st = repair(part, fr.x)
-    fill(st)
-    stages.append(("repair+fill", time.perf_counter() - t))
+    use_cpsat = settings.method == "cpsat" and len(part.need_keys) >= settings.cpsat_min_part
+    polish = use_cpsat and part.size <= settings.cpsat_max_candidates
+    # the search does not see the previous proposals, so the same input finds the same answer
+    st, fr, lp_bound = _start(search, settings, stages)
     cp_bound: int | None = None
-    if (
-        settings.method == "cpsat"
-        and st.served() < fr.value
-        and len(part.need_keys) >= settings.cpsat_min_part
-    ):
+    budget = settings.budget_for(part.size) if use_cpsat else 0.0
+    wall = settings.time_limit_s if time_limit_s is None else time_limit_s
+    spent = Spent()
+    best_bound = fr.value if lp_bound is None else min(fr.value, lp_bound)
+    if polish and st.served() < best_bound:
         from . import cpsat  # ortools.sat loads only when used
 
         t = time.perf_counter()
-        limit = settings.time_limit_s if time_limit_s is None else time_limit_s
-        st, cp_bound = cpsat.polish(part, st, settings, limit)
+        st, cp_bound, used = cpsat.polish(search, st, settings.workers, settings.seed,
+                                          budget * (1 - STABILITY_SHARE), wall)
+        spent.add(used)
         stages.append(("cpsat", time.perf_counter() - t))
-    return _result(part, st, settings.method, fr.value, cp_bound, fr.exact_dominance, stages)
+    st, kept = _stabilize(part, State(part, st.x), settings, polish, budget * STABILITY_SHARE, wall, spent,
+                          stages)
+    return _result(part, st, settings.method, fr.value, cp_bound, fr.exact_dominance, stages, budget, spent,
+                   kept, lp_bound)
+
+
+def _start(p: Part, settings: SolveSettings,
+           stages: list[tuple[str, float]]) -> tuple[State, flow.FlowResult, int | None]:
+    """Flow, repair and fill; then the LP relaxation with split rules, rounded, repaired and filled: the
+    better of the two (served, priority and fairness, stability and distance), the flow and the LP bound."""
+    t = time.perf_counter()
+    fr = flow.solve(p, settings.fairness_tiers)
+    stages.append(("flow", time.perf_counter() - t))
+    t = time.perf_counter()
+    st = repair(p, fr.x)
+    fill(st)
+    stages.append(("repair+fill", time.perf_counter() - t))
+    lp_bound: int | None = None
+    if settings.lp and st.served() < fr.value:
+        t = time.perf_counter()
+        relaxed = lp.solve(p)
+        lp_bound = relaxed.bound
+        if relaxed.bound is not None:
+            other = repair(p, relaxed.x)
+            fill(other)
+            if objective.key(p, other) > objective.key(p, st):
+                st = other
+        stages.append(("lp", time.perf_counter() - t))
+    return st, fr, lp_bound
+
+
+# of a part's CP-SAT budget: the stability stage's share (used only with previous proposals; the search
+# gets the rest whether or not there are any, so it finds the same answer either way)
+STABILITY_SHARE = 0.25
+
+
+def _stabilize(part: Part, found: State, settings: SolveSettings, use_cpsat: bool, dtime: float, wall: float,
+               spent: Spent, stages: list[tuple[str, float]]) -> tuple[State, bool]:
+    """The previous proposals as they are when as good at levels 1-2 (so a second run on the same input
+    moves nothing); else the better of the search's answer and a flow + LP start that keeps the previous
+    units where it can, then (on parts CP-SAT polishes) the stability stage."""
+    if not objective.has_previous(part):
+        return found, False
+    t = time.perf_counter()
+    prev = objective.previous_state(part)
+    if prev is not None and (prev.served(), objective.level2(part, prev.x)) >= (
+            found.served(), objective.level2(part, found.x)):
+        stages.append(("stability", time.perf_counter() - t))
+        return prev, True
+    aware, _, _ = _start(part, settings, [])
+    best = aware if objective.key(part, aware) > objective.key(part, found) else found
+    if not use_cpsat:
+        stages.append(("stability", time.perf_counter() - t))
+        return best, False
+    from . import cpsat  # ortools.sat loads only when used
+
+    again = repair(part, list(part.cand_prev))
+    fill(again)
+    st, used = cpsat.stabilize(part, best, [again, aware], settings.workers, settings.seed, dtime, wall)
+    spent.add(used)
+    stages.append(("stability", time.perf_counter() - t))
+    return st, False
 
 
 def _servable(problem: Problem, cs: candidates.CandidateSet, settings: SolveSettings) -> dict[str, int]:
@@ -192,6 +275,9 @@ def merge(
         stages=tuple(sorted(stages.items())),
         parts=len(results),
         proven_optimal=served >= bound,
+        budget=round(sum(r.budget for r in results), 6),
+        deterministic_time_used=round(sum(r.dtime for r in results), 6),
+        reproducible=not any(r.wall_limited for r in results),
     )
 
 
@@ -200,7 +286,8 @@ def _part_needs(result: PartResult) -> tuple[str, ...]:
 
 
 def solve(problem: Problem, settings: SolveSettings, *, on_progress: Progress | None = None) -> Solution:
-    """Everything in this process: prepare, solve every part (CP-SAT time shared by part size), merge."""
+    """Everything in this process: prepare, solve every part (each with its own deterministic CP-SAT
+    budget, ``settings.budget_for(part.size)``), merge."""
     t = time.perf_counter()
     problem.validate()
     cs = candidates.build(problem)
@@ -208,19 +295,13 @@ def solve(problem: Problem, settings: SolveSettings, *, on_progress: Progress | 
     t = time.perf_counter()
     parts = decompose.split(problem, cs, settings)
     t_split = time.perf_counter() - t
-    total = sum(p.size for p in parts) or 1
     results = []
-    deadline = time.perf_counter() + settings.time_limit_s
-    done = 0
     for i, part in enumerate(parts):
-        left = max(0.0, deadline - time.perf_counter())
-        share = left * part.size / max(1, total - done)
-        results.append(solve_part(part, settings, time_limit_s=share))
-        done += part.size
+        results.append(solve_part(part, settings))
         if on_progress:
             on_progress((i + 1) / (len(parts) + 1), f"part {i + 1}/{len(parts)}")
     sol = merge(problem, results, settings, cs=cs)
     if on_progress:
         on_progress(1.0, "merged")
     stages = (("candidates", t_cand), ("decompose", t_split), *sol.stages)
-    return Solution(sol.allocations, sol.unserved, sol.metrics, stages, sol.parts, sol.proven_optimal)
+    return dataclasses.replace(sol, stages=stages)

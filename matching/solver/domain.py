@@ -189,13 +189,21 @@ class Problem(_Json):
 class SolveSettings(_Json):
     """How to solve. ``method``: "greedy", "flow" (flow + repair + fill) or "cpsat" (flow + CP-SAT polish).
 
-    ``time_limit_s`` bounds the CP-SAT polish over all parts (shared by candidate count);
-    ``deterministic_time`` (if set) replaces wall time per CP-SAT stage, for reproducible tests.
+    The CP-SAT polish is reproducible: one worker (``workers``), a fixed ``seed`` and a limit in CP-SAT's
+    deterministic time (work done, not seconds) per part, so the answer does not depend on the machine's
+    load, the number of Celery workers or the order the parts are taken in. A part's budget is
+    ``dtime_per_1k`` per 1,000 candidates, clipped to [``dtime_min``, ``dtime_max``]
+    (``deterministic_time``, if set, is the budget of every part instead). ``time_limit_s`` is a
+    wall-clock safety net per CP-SAT stage that does not bind in normal runs; a part where it bound
+    reports ``wall_limited`` and the run is then not reproducible.
     """
 
     method: str = "cpsat"
-    time_limit_s: float = 20.0
+    time_limit_s: float = 120.0
     deterministic_time: float | None = None
+    dtime_per_1k: float = 0.1
+    dtime_min: float = 0.2
+    dtime_max: float = 20.0
     workers: int = 1
     seed: int = 1
     max_sites: tuple[tuple[str, int], ...] = (
@@ -217,6 +225,14 @@ class SolveSettings(_Json):
     tile_max_candidates: int = 0  # 0: never tile; otherwise tile parts with more candidates
     tile_km: float = 7.0
     cpsat_min_part: int = 1  # parts with fewer needs are not polished
+    cpsat_max_candidates: int = 8000  # larger parts skip CP-SAT's stages 1-2 (measured: no gain, slow)
+    lp: bool = True  # the LP relaxation with split rules: a tighter bound and a second start to round
+
+    def budget_for(self, candidates: int) -> float:
+        """CP-SAT deterministic time for a part of ``candidates`` candidates (all stages together)."""
+        if self.deterministic_time is not None:
+            return float(self.deterministic_time)
+        return round(min(self.dtime_max, max(self.dtime_min, self.dtime_per_1k * candidates / 1000.0)), 6)
 
     def k_for(self, category: str) -> int:
         return dict(self.max_sites).get(category, 2) if self.split_rules else 10**6
@@ -268,6 +284,9 @@ class Solution(_Json):
     stages: tuple[tuple[str, float], ...] = field(default_factory=tuple)
     parts: int = 0
     proven_optimal: bool = False
+    budget: float = 0.0  # CP-SAT deterministic time allowed, summed over the parts
+    deterministic_time_used: float = 0.0  # CP-SAT deterministic time spent, summed over the parts
+    reproducible: bool = True  # False when a wall-clock safety limit stopped a CP-SAT stage
 
 
 _NESTED.update(

@@ -56,8 +56,10 @@ class Part(_Json):
 class PartResult(_Json):
     """``alloc``: (need key, resource key, block index, units, distance m) with units > 0, by candidate.
 
-    ``bound`` is the best proven upper bound on the part's served units (tightened flow value, or CP-SAT's
-    bound when lower); ``proven_optimal`` when ``served == bound``.
+    ``budget``/``dtime``/``wall_limited``: the CP-SAT budget of the part, what it spent, and whether a
+    wall-clock safety limit bound (then the answer may differ on a busier machine).
+    ``bound`` is the best proven upper bound on the part's served units: the lowest of the tightened flow
+    value, the LP relaxation with the split rules and CP-SAT's bound; ``proven_optimal`` when ``served == bound``.
     """
 
     index: int
@@ -72,6 +74,23 @@ class PartResult(_Json):
     stages: tuple[tuple[str, float], ...]
     tiled: bool = False
     need_keys: tuple[str, ...] = ()  # the part's needs (filled for tiled parts only)
+    lp_bound: int | None = None  # the LP relaxation with the split rules (``lp``)
+    budget: float = 0.0  # CP-SAT deterministic time allowed (0: not polished)
+    dtime: float = 0.0  # CP-SAT deterministic time spent
+    wall_limited: bool = False  # a stage stopped on the wall-clock safety net: not reproducible
+    kept_previous: bool = False  # the previous proposals were kept as they were (as good at levels 1-2)
+
+
+@dataclass
+class Spent:
+    """CP-SAT deterministic time spent, and whether a wall-clock safety limit stopped a stage."""
+
+    dtime: float = 0.0
+    wall_limited: bool = False
+
+    def add(self, other: Spent) -> None:
+        self.dtime += other.dtime
+        self.wall_limited = self.wall_limited or other.wall_limited
 
 
 _NESTED.update({"Part": {}, "PartResult": {}})

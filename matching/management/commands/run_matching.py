@@ -51,7 +51,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Match run {run.pk}: served {run.served_quantity}/{run.demand_quantity}, "
             f"bound {run.bound or 0:.0f}, gap {100 * (run.gap or 0):.2f} %, "
-            f"starved communities {run.starved_communities or 0}, time {elapsed:.1f} s")
+            f"starved communities {run.starved_communities or 0}, time {elapsed:.1f} s, "
+            f"solver budget {run.solver_budget or 0:.2f} (deterministic"
+            f"{'' if run.reproducible is not False else '; a wall-clock limit bound: not reproducible'})")
 
     def _wait(self, run: MatchRun, deadline: float, *, quiet: bool) -> MatchRun:
         with tqdm(total=100, unit="%", desc=f"match run {run.pk}", file=self.stderr, disable=quiet) as bar:
