@@ -35,8 +35,8 @@ sys.path[0] = str(ROOT)
 import httpx  # noqa: E402
 from graphql_relay import from_global_id  # noqa: E402
 
-from tests.faults.stack import Cluster, gunicorn, script, stack_cleanup  # noqa: E402
 from tests.core.live.stack import BOOK, SUBSCRIBE_SLOTS, live_env, web  # noqa: E402
+from tests.faults.stack import Cluster, gunicorn, script, stack_cleanup  # noqa: E402
 from tests.servers import PrivateRedis  # noqa: E402
 
 SETUP = ("from tests.faults import scenarios\n"

@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from matching.models import MatchRun, MatchRunStatus
 
@@ -14,8 +15,10 @@ from .conftest import lunch_need
 
 
 def run_command(*args: str) -> str:
+    """Runs the command in English (an operator's shell may be either; zh-hans is the default)."""
     out = StringIO()
-    call_command("run_matching", *args, stdout=out, stderr=StringIO())
+    with translation.override("en"):
+        call_command("run_matching", *args, stdout=out, stderr=StringIO())
     return out.getvalue()
 
 
@@ -53,3 +56,10 @@ def test_an_overlapping_run_is_refused_with_exit_2(staff):
     with pytest.raises(CommandError) as caught:
         run_command()
     assert caught.value.returncode == 2 and "already queued or running" in str(caught.value)
+
+
+@pytest.mark.django_db
+def test_a_bad_horizon_is_told_in_chinese_by_default():
+    with pytest.raises(CommandError) as caught:
+        call_command("run_matching", "--horizon-days", "0", stdout=StringIO(), stderr=StringIO())
+    assert caught.value.returncode == 2 and "规划天数" in str(caught.value)
