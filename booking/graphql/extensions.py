@@ -9,8 +9,11 @@ from typing import Any
 import graphene
 from graphql import GraphQLResolveInfo as Info
 
+from booking.services.availability import MAX_WINDOWS
+from core import enums
 from core.graphql.enums import ResourceCategory, Sex
 from core.graphql.extend import extend_type
+from core.graphql.limits import declare_list_bound, per_day
 from core.graphql.scalars import Date, DateTime, Time
 from marketplace import models
 from marketplace.graphql import permissions
@@ -101,3 +104,13 @@ extend_type(
     calendar_feed_url=graphene.String(description="the user's own iCalendar feed (secret address); self only"),
     resolve_calendar_feed_url=resolve_calendar_feed_url,
 )
+
+
+# The real bounds of these lists (core.graphql.limits): one line per category; at most MAX_WINDOWS
+# opening windows, so at most that many slots start on one day; one utilisation point per week.
+SLOT_DAYS_MAX = 31
+PERIOD_DAYS_MAX = 366
+declare_list_bound("WorkUnit", "contribution", len(enums.ResourceCategory))
+declare_list_bound("Resource", "openingHours", MAX_WINDOWS)
+declare_list_bound("Resource", "slots", per_day(MAX_WINDOWS, SLOT_DAYS_MAX))
+declare_list_bound("Resource", "utilisation", lambda args: per_day(1, PERIOD_DAYS_MAX)(args) // 7 + 2)

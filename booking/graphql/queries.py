@@ -11,10 +11,12 @@ from django.db.models import Q
 from graphql import GraphQLResolveInfo as Info
 
 from booking.services import code_guesses
+from booking.services.availability import MAX_WINDOWS
 from booking.services.kitchen import kitchen_sheet
 from core.errors import ErrorCode, ServiceError
 from core.graphql.enums import BookingStatus, ResourceCategory, TargetGroup, value_of
 from core.graphql.errors import coded_error
+from core.graphql.limits import declare_list_bound
 from core.graphql.relay import connection_from, decode_int_id
 from core.graphql.scalars import Date, DateTime
 from marketplace.graphql import permissions as marketplace_permissions
@@ -153,3 +155,6 @@ class BookingQuery(graphene.ObjectType):
         info.context.seen("NotificationBooking", [e.node.booking_id for e in connection.edges
                                                   if e.node.booking_id is not None])
         return connection
+
+
+declare_list_bound("Query", "kitchenSheet", MAX_WINDOWS)  # a line per slot of the day

@@ -38,7 +38,7 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from core.errors import ErrorCode, ServiceError
 
 from .context import GraphQLContext
-from .limits import check_limits, configured_limits
+from .limits import ExecutionGuard, check_limits, configured_limits
 
 logger = logging.getLogger("core.graphql")
 
@@ -187,24 +187,30 @@ def execute_operation(request: HttpRequest, document: str | DocumentNode, variab
         return request_error("Subscriptions are not supported.")
     if operation.operation is OperationType.MUTATION and not allow_mutations:
         return request_error("Mutations are only accepted in a POST request.", status=405)
-    limit_errors = check_limits(schema, parsed, operation, variables)
+    viewer = user if user is not None else getattr(request, "user", None)
+    signed_in = bool(viewer is not None and viewer.is_authenticated)
+    limit_errors = check_limits(schema, parsed, operation, variables, signed_in=signed_in)
     if limit_errors:
         return _invalid_result(limit_errors)
-    viewer = user if user is not None else getattr(request, "user", None)
     context = GraphQLContext(request, viewer)
     context.token_scopes = token_scopes
     context.operation_type = operation.operation.value
-    return _run(schema, parsed, operation, context, variables)
+    # Counting aborts queries only: a mutation that has written must say so (its payload is bounded).
+    guard = ExecutionGuard(configured_limits().budget(signed_in),
+                           counting=operation.operation is OperationType.QUERY)
+    return _run(schema, parsed, operation, context, variables, guard)
 
 
 def _run(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode,
-         context: GraphQLContext, variables: dict[str, Any] | None) -> OperationResult:
+         context: GraphQLContext, variables: dict[str, Any] | None, guard: ExecutionGuard) -> OperationResult:
     try:
         result = execute(schema, document, context_value=context, variable_values=variables,
-                         operation_name=operation.name.value if operation.name else None)
+                         operation_name=operation.name.value if operation.name else None, middleware=[guard])
     except DATABASE_DOWN:
         return outage()
     assert isinstance(result, ExecutionResult)  # the schema has no async resolvers
+    if guard.exceeded:
+        return request_error(guard.message())
     errors = result.errors or []
     if any(isinstance(e.original_error, DATABASE_DOWN) for e in errors):
         return outage()

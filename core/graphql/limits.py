@@ -1,17 +1,28 @@
 """Abuse limits on a parsed, validated document (docs/ARCHITECTURE.md "GraphQL abuse").
 
 Checked before anything runs (no SQL): depth, aliases, root fields, the `first` argument of every
-connection (0..100, default 20) and a node estimate (a connection multiplies what is under it by its
-`first`, another list of objects by LIST_ESTIMATE). The token limit is applied when parsing.
-Each refusal is a GraphQLError with extensions.code INVALID.
+connection (0..100, default 20) and an estimate of the fields the answer may hold: every field of
+every object counts one; a connection multiplies what is under it by its `first`, another list of
+objects by its declared bound (`declare_list_bound`, e.g. at most 60 communities in a subdistrict,
+20 opening windows a day times the days of `slots(from, to)`). The budget is smaller for anonymous
+requests. The token limit is applied when parsing. Each refusal is a GraphQLError with
+extensions.code INVALID.
+
+While a query executes, `ExecutionGuard` (graphql-core middleware) is the second line: it cuts every
+declared list to its bound, so the estimate holds, and counts the fields resolved; past the budget the
+operation is aborted with INVALID.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -33,9 +44,55 @@ from graphql.type import GraphQLCompositeType, GraphQLInterfaceType, GraphQLUnio
 
 from core.errors import ErrorCode
 
-LIST_ESTIMATE = 10
+logger = logging.getLogger("core.graphql")
+
+UNDECLARED_LIST_ESTIMATE = 100  # a list of objects without a declared bound (a test requires one for each)
 FIRST_DEFAULT = 20
 FIRST_MAX = 100
+
+# A list's bound: a number, or a function of the field's arguments (GraphQL names; values as sent, e.g.
+# strings for dates, or as resolved) that returns a number.
+ListBound = int | Callable[[Mapping[str, Any]], int]
+LIST_BOUNDS: dict[tuple[str, str], ListBound] = {}
+
+
+def declare_list_bound(type_name: str, field_name: str, bound: ListBound) -> None:
+    """`type_name.field_name` (a list of objects) returns at most `bound` items; estimated and enforced so."""
+    LIST_BOUNDS[(type_name, field_name)] = bound
+
+
+def list_bound(type_name: str, field_name: str, args: Mapping[str, Any]) -> int | None:
+    bound = LIST_BOUNDS.get((type_name, field_name))
+    if bound is None:
+        return None
+    return bound if isinstance(bound, int) else max(0, bound(args))
+
+
+def _day_of(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value).date()
+        except ValueError:
+            return None
+    return None
+
+
+def per_day(items_per_day: int, longest_days: int, start: str = "from", end: str = "to"
+            ) -> Callable[[Mapping[str, Any]], int]:
+    """A bound of `items_per_day` for each calendar day touched by [start, end] (at most `longest_days`
+    + 1 days, the longest period the field accepts, when the arguments are not known yet)."""
+    def bound(args: Mapping[str, Any]) -> int:
+        first = _day_of(args.get(start, args.get(f"{start}_")))
+        last = _day_of(args.get(end, args.get(f"{end}_")))
+        days = longest_days + 1
+        if first is not None and last is not None:
+            days = min(days, max(1, (last - first).days + 1))
+        return items_per_day * days
+    return bound
 
 
 @dataclass(frozen=True)
@@ -44,8 +101,13 @@ class Limits:
     max_aliases: int = 20
     max_root_fields: int = 20
     max_nodes: int = 20_000
+    max_nodes_anonymous: int = 5_000
     max_tokens: int = 3_000
     max_walk: int = 50_000
+
+    def budget(self, signed_in: bool) -> int:
+        """The fields an operation may return: smaller for anonymous requests."""
+        return self.max_nodes if signed_in else min(self.max_nodes, self.max_nodes_anonymous)
 
 
 def configured_limits() -> Limits:
@@ -109,6 +171,13 @@ class _Walker:
                 return value
         return FIRST_DEFAULT
 
+    def arguments(self, node: FieldNode) -> dict[str, Any]:
+        out = {}
+        for argument in node.arguments:
+            value = value_from_ast_untyped(argument.value, self.variables)
+            out[argument.name.value] = None if value is Undefined else value
+        return out
+
     def cost(self, selection_set: SelectionSetNode, parent: GraphQLCompositeType, depth: int,
              multiplier: int) -> int:
         self.depth = max(self.depth, depth)
@@ -133,7 +202,8 @@ class _Walker:
             if named.name.endswith("Connection") and "first" in field.args:
                 inner = multiplier * max(self.first_of(node), 1)
             elif _is_list(field_type) and not parent_type.name.endswith("Connection"):
-                inner = multiplier * LIST_ESTIMATE
+                bound = list_bound(parent_type.name, name, self.arguments(node))
+                inner = multiplier * (UNDECLARED_LIST_ESTIMATE if bound is None else bound)
             if isinstance(named, GraphQLObjectType | GraphQLInterfaceType | GraphQLUnionType):
                 total += self.cost(node.selection_set, named, depth + 1, inner)
         return total
@@ -149,10 +219,23 @@ def _is_list(field_type: Any) -> bool:
     return isinstance(field_type, GraphQLList)
 
 
+def estimate(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode,
+             variables: dict[str, Any] | None = None) -> int:
+    """The estimated number of fields the operation may return (each field of each object counts one)."""
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    root = schema.get_root_type(operation.operation)
+    if root is None:
+        return 0
+    walker = _Walker(schema, fragments, variables or {}, Limits(max_walk=10**9))
+    return walker.cost(operation.selection_set, root, 1, 1)
+
+
 def check_limits(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode,
-                 variables: dict[str, Any] | None, limits: Limits | None = None) -> list[GraphQLError]:
+                 variables: dict[str, Any] | None, limits: Limits | None = None, *, signed_in: bool = True
+                 ) -> list[GraphQLError]:
     """Every limit the operation breaks (empty when it may run)."""
     limits = limits or configured_limits()
+    budget = limits.budget(signed_in)
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     root = schema.get_root_type(operation.operation)
     if root is None:
@@ -171,6 +254,46 @@ def check_limits(schema: GraphQLSchema, document: DocumentNode, operation: Opera
         errors.append(_error(f"The query uses too many aliases (at most {limits.max_aliases})."))
     if len(root_fields) > limits.max_root_fields:
         errors.append(_error(f"The query asks for too many root fields (at most {limits.max_root_fields})."))
-    if nodes > limits.max_nodes:
-        errors.append(_error(f"The query may return too many objects ({nodes} > {limits.max_nodes})."))
+    if nodes > budget:
+        errors.append(_error(f"The query may return too many objects ({nodes} > {budget})."))
     return errors
+
+
+class _Exceeded(GraphQLError):
+    pass
+
+
+class ExecutionGuard:
+    """graphql-core middleware for one operation: cuts declared lists to their bound and counts every
+    field resolved; once more than `budget` were resolved in a query, every further field fails and
+    `exceeded` is set (the caller then answers INVALID without the partial data)."""
+
+    def __init__(self, budget: int, counting: bool = True) -> None:
+        self.budget = budget
+        self.counting = counting
+        self.resolved = 0
+        self.exceeded = False
+
+    def resolve(self, next_: Callable[..., Any], root: Any, info: Any, **args: Any) -> Any:
+        self.resolved += 1
+        if self.counting and self.resolved > self.budget:
+            self.exceeded = True
+            raise _Exceeded(self.message(), extensions={"code": str(ErrorCode.INVALID)})
+        result = next_(root, info, **args)
+        bound = list_bound(info.parent_type.name, info.field_name, args) \
+            if (info.parent_type.name, info.field_name) in LIST_BOUNDS else None
+        if bound is not None and result is not None:
+            result = _cut(result, bound, f"{info.parent_type.name}.{info.field_name}")
+        return result
+
+    def message(self) -> str:
+        return f"The query returned too many objects (more than {self.budget})."
+
+
+def _cut(result: Any, bound: int, where: str) -> Any:
+    if isinstance(result, QuerySet):
+        return result[:bound]
+    if isinstance(result, list | tuple) and len(result) > bound:
+        logger.warning("%s returned %d items, cut to its declared bound of %d", where, len(result), bound)
+        return list(result)[:bound]
+    return result

@@ -22,8 +22,11 @@ from core.errors import ErrorCode, ServiceError, UserError
 
 from . import ratelimit
 from .errors import errors_field
+from .limits import declare_list_bound
 
 Handler = Callable[[Info, Any], dict[str, Any]]
+ERRORS_MAX = 50  # a payload's `errors` (more are cut; a client fixes the first ones first)
+PAYLOAD_LIST_MAX = 500  # any other list a payload returns (core.graphql.limits)
 
 
 def _payload_field(spec: Any) -> tuple[Any, Any]:
@@ -36,6 +39,11 @@ def _payload_field(spec: Any) -> tuple[Any, Any]:
     return spec, None
 
 
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
 def payload_type(name: str, returns: dict[str, Any]) -> tuple[type[graphene.ObjectType], dict[str, Any]]:
     """`<Name>Payload` with the `returns` fields and `errors`, and the refused values of those fields."""
     fields: dict[str, Any] = {"errors": errors_field()}
@@ -43,6 +51,10 @@ def payload_type(name: str, returns: dict[str, Any]) -> tuple[type[graphene.Obje
     for field_name, spec in returns.items():
         fields[field_name], refused[field_name] = _payload_field(spec)
     type_name = f"{name[0].upper()}{name[1:]}Payload"
+    declare_list_bound(type_name, "errors", ERRORS_MAX)
+    for field_name, spec in returns.items():
+        if isinstance(spec, list):
+            declare_list_bound(type_name, _camel(field_name), PAYLOAD_LIST_MAX)
     return type(type_name, (graphene.ObjectType,), fields), refused
 
 

@@ -8,6 +8,7 @@ import graphene
 from django.db.models import Q
 from graphql import GraphQLResolveInfo as Info
 
+from core.graphql.limits import declare_list_bound
 from core.graphql.relay import connection_from, decode_int_id, node_field
 from marketplace import models
 
@@ -82,3 +83,7 @@ def resource_of(info: Info, global_id: str | None) -> models.Resource | None:
 
 
 __all__ = ["MarketplaceQuery", "community_pk", "resource_of"]
+
+
+SUBDISTRICTS_MAX = 50  # a district has a few dozen at most (Xicheng 15; a demo beyond scale 3 lists its first 50)
+declare_list_bound("Query", "subdistricts", SUBDISTRICTS_MAX)

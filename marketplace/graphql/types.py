@@ -17,6 +17,7 @@ from graphene import relay
 from graphql import GraphQLResolveInfo as Info
 
 from core.graphql.enums import BookingMode, ResourceCategory, Role, TargetGroup, WorkUnitKind
+from core.graphql.limits import declare_list_bound
 from core.graphql.relay import ScopedNode, make_connection
 from core.graphql.scalars import Date
 from marketplace import models, privacy
@@ -239,3 +240,12 @@ class User(ScopedNode, graphene.ObjectType):
 ResourceConnection = make_connection(Resource)
 CommunityConnection = make_connection(Community)
 UserConnection = make_connection(User)
+
+
+# Lists of objects outside connections return at most this many items (core.graphql.limits): the cost
+# estimate counts them so and the execution guard cuts them so. Xicheng's largest subdistrict has 38
+# communities; the complete, paged lists are the `communities` and `resources` connections.
+COMMUNITIES_PER_SUBDISTRICT_MAX = 60
+RESOURCES_PER_UNIT_MAX = 100
+declare_list_bound("Subdistrict", "communities", COMMUNITIES_PER_SUBDISTRICT_MAX)
+declare_list_bound("WorkUnit", "resources", RESOURCES_PER_UNIT_MAX)

@@ -13,6 +13,7 @@ import graphene
 from graphene import relay
 from graphql import GraphQLResolveInfo as Info
 
+from core import enums
 from core.graphql.enums import (
     AllocationStatus,
     MatchRunStatus,
@@ -22,8 +23,10 @@ from core.graphql.enums import (
     UnservedReasonCode,
     WeekdayPattern,
 )
+from core.graphql.limits import declare_list_bound
 from core.graphql.relay import ScopedNode, connection_from, make_connection
 from core.graphql.scalars import Date, DateTime, Time
+from marketplace.graphql.queries import SUBDISTRICTS_MAX
 from marketplace.graphql.types import Community, GeoPoint, Resource, Subdistrict, viewer_of
 from matching.models import Need as NeedRow
 
@@ -270,3 +273,20 @@ class DistrictMap(graphene.ObjectType):
 NeedConnection = make_connection(Need)
 AllocationConnection = make_connection(Allocation)
 MatchRunConnection = make_connection(MatchRun)
+
+
+# The bounds of the lists above (core.graphql.limits). A need's allocations are its newest 50 (the
+# `allocations(need:)`-style history is the `allocations` connection); the map holds every listed
+# resource and community of the district (Xicheng: 1,123 resources and 263 communities in the demo).
+NEED_ALLOCATIONS_MAX = 50
+UNSERVED_REASONS_MAX = 20
+STAGES_MAX = 20
+MAP_RESOURCES_MAX = 2_000
+MAP_COMMUNITIES_MAX = 500
+declare_list_bound("Need", "unservedReasons", UNSERVED_REASONS_MAX)
+declare_list_bound("Need", "allocations", NEED_ALLOCATIONS_MAX)
+declare_list_bound("MatchRun", "stages", STAGES_MAX)
+declare_list_bound("DistrictStats", "bySubdistrict", SUBDISTRICTS_MAX)
+declare_list_bound("DistrictStats", "byCategory", len(enums.ResourceCategory))
+declare_list_bound("DistrictMap", "resources", MAP_RESOURCES_MAX)
+declare_list_bound("DistrictMap", "communities", MAP_COMMUNITIES_MAX)
