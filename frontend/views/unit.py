@@ -36,7 +36,8 @@ def _unit_resources(request: HttpRequest) -> list[dict[str, Any]]:
 
 @page(ADMIN, STAFF)
 def today(request: HttpRequest) -> HttpResponse:
-    """The day's list (optionally one resource, a name search) and the check-in form."""
+    """The day's list (optionally one resource; a search by full name, plate or check-in code, exactly)
+    and the check-in form."""
     day = parse_date(request.GET.get("date", "")) or timeutil.today()
     start = start_of_day(day)
     variables = {"from": iso(start), "to": iso(start + dt.timedelta(days=1)),
