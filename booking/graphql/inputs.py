@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import graphene
 
+from booking.models import Booking, Slot
 from core.graphql.enums import BookingMode, ResourceCategory, Sex, TargetGroup
 from core.graphql.scalars import Date, DateTime, Time
+from core.inputs import rule_of
 from marketplace.graphql.types import GeoPointInput
+from marketplace.models import Resource
+
+RESOURCE_TEXT = {"name": rule_of(Resource, "name"), "address": rule_of(Resource, "address"),
+                 "description": rule_of(Resource, "description", multiline=True)}
 
 
 class CloseSlotsInput(graphene.InputObjectType):
@@ -14,6 +20,8 @@ class CloseSlotsInput(graphene.InputObjectType):
     from_ = graphene.InputField(graphene.NonNull(DateTime), name="from")
     to = graphene.NonNull(DateTime)
     reason = graphene.NonNull(graphene.String)
+
+    text_rules = {"reason": rule_of(Slot, "closed_reason")}
 
 
 class BookSlotInput(graphene.InputObjectType):
@@ -30,11 +38,16 @@ class BookSlotInput(graphene.InputObjectType):
     for_residents = graphene.List(graphene.NonNull(graphene.ID))
     idempotency_key = graphene.String()
 
+    text_rules = {"plate_number": rule_of(Booking, "plate_number"),
+                  "note": rule_of(Booking, "note", multiline=True)}
+
 
 class CancelBookingInput(graphene.InputObjectType):
     booking_id = graphene.NonNull(graphene.ID)
     reason = graphene.String()
     whole_standing = graphene.Boolean()
+
+    text_rules = {"reason": rule_of(Booking, "status_reason")}
 
 
 class ClearNoShowInput(graphene.InputObjectType):
@@ -46,10 +59,14 @@ class DecideBookingInput(graphene.InputObjectType):
     approve = graphene.NonNull(graphene.Boolean)
     reason = graphene.String()
 
+    text_rules = {"reason": rule_of(Booking, "status_reason")}
+
 
 class CheckInInput(graphene.InputObjectType):
     code = graphene.NonNull(graphene.String)
     resource_id = graphene.ID()
+
+    text_rules = {"code": rule_of(Booking, "check_in_code")}
 
 
 class MarkNotificationsReadInput(graphene.InputObjectType):
@@ -88,6 +105,8 @@ class PublishResourceInput(graphene.InputObjectType):
     opening_hours = graphene.List(graphene.NonNull(OpeningWindowInput))
     idempotency_key = graphene.String()
 
+    text_rules = RESOURCE_TEXT
+
 
 class UpdateResourceInput(graphene.InputObjectType):
     resource_id = graphene.NonNull(graphene.ID)
@@ -107,6 +126,8 @@ class UpdateResourceInput(graphene.InputObjectType):
     max_active_per_resident = graphene.Int()
     opening_hours = graphene.List(graphene.NonNull(OpeningWindowInput))
     archived = graphene.Boolean()
+
+    text_rules = RESOURCE_TEXT
 
 
 class RotateCalendarSecretInput(graphene.InputObjectType):

@@ -23,6 +23,7 @@ from booking.services.lifecycle import cancel_booking, check_in, clear_no_show, 
 from core.errors import ErrorCode, ErrorCollector, ServiceError
 from core.graphql.mutations import input_fingerprint, mutation_field
 from core.graphql.relay import decode_int_id, scoped_object
+from core.inputs import ascii_int
 from marketplace.graphql import permissions as marketplace_permissions
 from marketplace.models import Resource, User
 from marketplace.services.idempotency import claim_key
@@ -100,14 +101,20 @@ def _residents(info: Info, ids: list[str] | None) -> list[User] | None:
     return [found[pk] for pk in wanted]
 
 
+def _given(data: Any, name: str, default: int) -> int:
+    """An optional number: its default only when it is left out (0 is refused by the service, not made 1)."""
+    value = data.get(name)
+    return default if value is None else int(value)
+
+
 def book_slot_handler(info: Info, data: Any) -> dict[str, Any]:
     resource = _resource(info, data.resource_id)
     weekdays = data.get("weekdays")
     request = BookingRequest(
         resource=resource,
         start=data.start,
-        slots=data.get("slots") or 1,
-        quantity=data.get("quantity") or 1,
+        slots=_given(data, "slots", 1),
+        quantity=_given(data, "quantity", 1),
         attendees=data.get("attendees"),
         plate_number=data.get("plate_number") or "",
         note=data.get("note") or "",
@@ -158,7 +165,7 @@ def clear_no_show_handler(info: Info, data: Any) -> dict[str, Any]:
 def check_in_handler(info: Info, data: Any) -> dict[str, Any]:
     resource = _resource(info, data.resource_id) if data.get("resource_id") is not None else None
     code = (data.code or "").strip()
-    if not code.isdigit() or len(code) != 6:
+    if len(code) != 6 or ascii_int(code) is None:
         raise ServiceError.of(ErrorCode.NOT_FOUND, _("There is no booking with this code."), "code")
     code_guesses.refuse_if_held(info.context.user, now=info.context.now)
     try:

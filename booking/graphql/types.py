@@ -25,8 +25,9 @@ from booking.services.waitlist import waitlist_positions
 from core.clock import local_date
 from core.errors import ServiceError
 from core.graphql.enums import BookingStatus, NotificationKind, Sex
-from core.graphql.relay import ScopedNode, make_connection
+from core.graphql.relay import ID_DIGITS_MAX, ScopedNode, make_connection
 from core.graphql.scalars import Date, DateTime, Time
+from core.inputs import ascii_int
 from marketplace import models, privacy
 from marketplace.graphql.types import Resource, User, viewer_of
 
@@ -179,10 +180,11 @@ class StandingBooking(graphene.ObjectType):
     @classmethod
     def get_node(cls, info: Info, pk: str) -> Any:
         viewer = viewer_of(info)
-        if viewer is None or not pk.isdigit():
+        number = ascii_int(pk, ID_DIGITS_MAX)
+        if viewer is None or number is None:
             return None
-        visible = permissions.bookings(viewer).filter(standing_id=int(pk)).exists()
-        own = StandingBookingRow.objects.filter(pk=int(pk), user_id=viewer.pk).exists()
+        visible = permissions.bookings(viewer).filter(standing_id=number).exists()
+        own = StandingBookingRow.objects.filter(pk=number, user_id=viewer.pk).exists()
         if not (visible or own):
             return None
         return StandingBookingRow.objects.select_related("resource").filter(pk=int(pk)).first()

@@ -65,9 +65,10 @@ def validate_attendees(resource: Resource, attendees: int | None) -> None:
 
 
 def validate_plate(resource: Resource, plate: str) -> None:
-    if resource.category != ResourceCategory.PARKING:
+    """A car park needs a valid plate; any other resource may take one (a hall's delivery van), valid too."""
+    if not plate and resource.category != ResourceCategory.PARKING:
         return
-    if not PLATE_RE.match(plate):
+    if not PLATE_RE.fullmatch(plate):
         raise ServiceError.of(ErrorCode.INVALID, _("Give a valid plate number, such as 京A12345."), "plateNumber")
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -43,6 +44,7 @@ from graphql import (
 from graphql.type import GraphQLCompositeType, GraphQLInterfaceType, GraphQLUnionType
 
 from core.errors import ErrorCode
+from core.inputs import has_control_character
 
 logger = logging.getLogger("core.graphql")
 
@@ -259,6 +261,9 @@ def check_limits(schema: GraphQLSchema, document: DocumentNode, operation: Opera
     return errors
 
 
+_CONTROL_MESSAGE = _("An argument holds a control character.")
+
+
 class _Exceeded(GraphQLError):
     pass
 
@@ -279,6 +284,10 @@ class ExecutionGuard:
         if self.counting and self.resolved > self.budget:
             self.exceeded = True
             raise _Exceeded(self.message(), extensions={"code": str(ErrorCode.INVALID)})
+        # A query's arguments never reach SQL with a control character (a NUL is a DataError on
+        # PostgreSQL); a mutation's input is checked field by field (core.graphql.mutations.clean_input).
+        if args and info.parent_type is not info.schema.mutation_type and has_control_character(args):
+            raise GraphQLError(str(_CONTROL_MESSAGE), extensions={"code": str(ErrorCode.INVALID)})
         result = next_(root, info, **args)
         bound = list_bound(info.parent_type.name, info.field_name, args) \
             if (info.parent_type.name, info.field_name) in LIST_BOUNDS else None

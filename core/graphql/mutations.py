@@ -18,7 +18,8 @@ import graphene
 from django.utils.translation import gettext_lazy as _
 from graphql import GraphQLResolveInfo as Info
 
-from core.errors import ErrorCode, ServiceError, UserError
+from core.errors import ErrorCode, ErrorCollector, ServiceError, UserError
+from core.inputs import TextRule, text_problem
 
 from . import ratelimit
 from .errors import errors_field
@@ -82,6 +83,7 @@ def mutation_field(name: str, input_type: type[graphene.InputObjectType], handle
             return refused([UserError(ErrorCode.RATE_LIMITED, _("Too many requests; try again later."),
                                       until=until)])
         try:
+            clean_input(input_type, input)
             values = handler(info, input)
         except ServiceError as exc:
             return refused(list(exc.errors))
@@ -90,6 +92,61 @@ def mutation_field(name: str, input_type: type[graphene.InputObjectType], handle
 
     return graphene.Field(graphene.NonNull(payload), input=graphene.Argument(graphene.NonNull(input_type)),
                           resolver=resolve, name=name, description=description)
+
+
+# Text fields named alike in every input (their column: marketplace.IdempotencyRecord.key).
+SHARED_TEXT_RULES = {"idempotency_key": TextRule(100)}
+
+
+def clean_input(input_type: Any, data: Any, path: str = "") -> None:
+    """Every text of a mutation's input, once, before the handler runs (core.inputs): trimmed in place;
+    INVALID on its field when it is too long for its column or holds a control character. An input
+    type declares its fields' rules as `text_rules = {"note": rule_of(Booking, "note", multiline=True)}`;
+    other texts (ids included) get the default rule."""
+    errors = ErrorCollector()
+    rules: dict[str, TextRule] = {**SHARED_TEXT_RULES, **getattr(input_type, "text_rules", {})}
+    fields = getattr(getattr(input_type, "_meta", None), "fields", {}) or {}
+    for name in list(data.keys()):
+        value = data[name]
+        field = f"{path}{_camel(name)}"
+        rule = rules.get(name, TextRule())
+        inner = _input_type_of(fields.get(name))
+        if isinstance(value, str):
+            _clean_one(data, name, value, rule, field, errors)
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, str):
+                    _clean_one(value, index, item, rule, f"{field}.{index}", errors)
+                elif isinstance(item, dict):
+                    _collect(errors, inner, item, f"{field}.{index}.")
+        elif isinstance(value, dict):
+            _collect(errors, inner, value, f"{field}.")
+    errors.raise_if_any()
+
+
+def _collect(errors: ErrorCollector, input_type: Any, data: Any, path: str) -> None:
+    try:
+        clean_input(input_type, data, path)
+    except ServiceError as exc:
+        errors.errors.extend(exc.errors)
+
+
+def _input_type_of(field: Any) -> Any:
+    """The graphene input type under a field's NonNull and List wrappers (None when unknown)."""
+    of = getattr(field, "type", None)
+    while of is not None and hasattr(of, "of_type"):
+        of = of.of_type
+    return of
+
+
+def _clean_one(container: Any, key: Any, value: str, rule: TextRule, field: str, errors: ErrorCollector) -> None:
+    text, problem = text_problem(value, rule)
+    if problem is not None:
+        errors.add(ErrorCode.INVALID, problem, field)
+        return
+    container[key] = text
+    if isinstance(key, str) and hasattr(container, key):
+        setattr(container, key, text)
 
 
 def input_fingerprint(data: Any) -> dict[str, Any]:

@@ -19,11 +19,14 @@ from graphene import relay
 from graphql_relay import from_global_id, to_global_id
 
 from core.errors import ErrorCode, ServiceError
+from core.inputs import ascii_int
 
 from .errors import coded_error
 from .limits import FIRST_DEFAULT, FIRST_MAX
 
 CURSOR_PREFIX = "cursor:"
+CURSOR_DIGITS_MAX = 9  # an offset below a billion: beyond it no list reaches, and SQL OFFSET would overflow
+ID_DIGITS_MAX = 18  # a primary key fits a signed 64-bit integer
 
 
 def make_connection(node: type[graphene.ObjectType], **extra: Any) -> type[relay.Connection]:
@@ -49,8 +52,8 @@ def decode_cursor(cursor: str) -> int:
         text = base64.b64decode(cursor.encode(), validate=True).decode()
         if not text.startswith(CURSOR_PREFIX):
             raise ValueError(text)
-        offset = int(text[len(CURSOR_PREFIX):])
-        if offset < 0:
+        offset = ascii_int(text[len(CURSOR_PREFIX):], CURSOR_DIGITS_MAX)
+        if offset is None:
             raise ValueError(text)
         return offset
     except (ValueError, binascii.Error, UnicodeDecodeError):
@@ -111,10 +114,7 @@ def decode_id(global_id: str | None, expected: str, field: str | None = None) ->
 
 
 def decode_int_id(global_id: str | None, expected: str) -> int | None:
-    pk = decode_id(global_id, expected)
-    if pk is None or not pk.isdigit() or len(pk) > 18:
-        return None
-    return int(pk)
+    return ascii_int(decode_id(global_id, expected), ID_DIGITS_MAX)
 
 
 def global_id(type_name: str, pk: Any) -> str:
@@ -152,9 +152,10 @@ class ScopedNode:
 
     @classmethod
     def get_node(cls, info: Any, pk: Any) -> Any:
-        if not str(pk).isdigit():
+        number = ascii_int(pk, ID_DIGITS_MAX)
+        if number is None:
             return None
-        return cls.node_scope(info.context.user).filter(pk=int(pk)).first()
+        return cls.node_scope(info.context.user).filter(pk=number).first()
 
 
 def resolve_node(root: Any, info: Any, id: str) -> Any:

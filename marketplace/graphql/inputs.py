@@ -6,6 +6,8 @@ import graphene
 
 from core.graphql.enums import Sex
 from core.graphql.scalars import Date
+from core.inputs import rule_of
+from marketplace.models import User
 
 
 class UpdateResidentInput(graphene.InputObjectType):
@@ -22,6 +24,8 @@ class CreateResidentInput(graphene.InputObjectType):
     sex = graphene.Field(Sex)
     verified = graphene.Boolean()
     idempotency_key = graphene.String()
+
+    text_rules = {"full_name": rule_of(User, "full_name"), "phone": rule_of(User, "phone")}
 
 
 class DeleteMyDataInput(graphene.InputObjectType):

@@ -6,6 +6,8 @@ import graphene
 
 from core.graphql.enums import ResourceCategory, TargetGroup, WeekdayPattern
 from core.graphql.scalars import Date, Time
+from core.inputs import rule_of
+from matching.models import Allocation, Need
 
 
 class PostNeedInput(graphene.InputObjectType):
@@ -25,6 +27,8 @@ class PostNeedInput(graphene.InputObjectType):
     source_ref = graphene.String()
     idempotency_key = graphene.String()
 
+    text_rules = {"title": rule_of(Need, "title"), "source_ref": rule_of(Need, "source_ref")}
+
 
 class UpdateNeedInput(graphene.InputObjectType):
     need_id = graphene.NonNull(graphene.ID)
@@ -35,10 +39,14 @@ class UpdateNeedInput(graphene.InputObjectType):
     max_distance_m = graphene.Int()
     priority = graphene.Int()
 
+    text_rules = {"title": rule_of(Need, "title")}
+
 
 class CloseNeedInput(graphene.InputObjectType):
     need_id = graphene.NonNull(graphene.ID)
     reason = graphene.NonNull(graphene.String)
+
+    text_rules = {"reason": rule_of(Need, "close_reason", multiline=True)}
 
 
 class SupportNeedInput(graphene.InputObjectType):
@@ -57,3 +65,5 @@ class RespondToAllocationInput(graphene.InputObjectType):
     accept = graphene.NonNull(graphene.Boolean)
     reason = graphene.String()
     idempotency_key = graphene.String()
+
+    text_rules = {"reason": rule_of(Allocation, "decline_reason", multiline=True)}
