@@ -123,6 +123,8 @@ def erase_bookings(user: User, now: dt.datetime, report: DeletionReport) -> None
             report.kept.append(booking.pk)
     StandingBooking.objects.filter(user=user).update(active=False, plate_number="", note="")
     report.scrubbed = _scrub(Booking.objects.filter(user=user))
+    # a reason is free text and may name the person (theirs when cancelling, a unit's when refusing)
+    Booking.objects.filter(user=user).exclude(status_reason="").update(status_reason="")
     Notification.objects.filter(user=user).delete()
 
 

@@ -4,10 +4,15 @@ A small model rather than django-auditlog: our services write entries explicitly
 person gave (a rejection, a closure, a decline), which a change-tracking library cannot know; and
 our own logic never runs from signals (docs/ARCHITECTURE.md). Rows are never updated or deleted through the ORM
 (the queryset and the model refuse); on PostgreSQL a trigger refuses it in SQL too.
+
+One exception, for a person's deletion of their data (PIPL): `anonymise()` replaces the name in
+`actor_name` or `object_repr` with the anonymised name of a deleted account, `deleted-<id>`, and
+nothing else; the trigger allows exactly that update (migration 0007).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.db import models
@@ -18,9 +23,24 @@ class AppendOnlyError(RuntimeError):
     pass
 
 
+ANONYMISED = re.compile(r"deleted-[0-9]+")  # the trigger of migration 0007 checks the same pattern
+
+
+def anonymised_name(user_id: int) -> str:
+    """The name a deleted account goes by (its username after the deletion, too)."""
+    return f"deleted-{user_id}"
+
+
 class AuditQuerySet(models.QuerySet["AuditEntry"]):
     def update(self, **kwargs: Any) -> int:
         raise AppendOnlyError("the audit log is append-only")
+
+    def anonymise(self, column: str, name: str) -> int:
+        """Sets `column` (actor_name or object_repr) of these entries to `name`, an anonymised name
+        (`deleted-<id>`); the only change the audit log allows. Returns the number of entries."""
+        if column not in ("actor_name", "object_repr") or not ANONYMISED.fullmatch(name):
+            raise AppendOnlyError("only a name may be anonymised in the audit log")
+        return super().update(**{column: name})
 
     def delete(self) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("the audit log is append-only")

@@ -4,8 +4,9 @@ across every app.
 Each app that stores something about a person declares it here as a `PersonalDataHolder` (its
 export and its erasure), registered from the app's `AppConfig.ready()`; this module names no app
 above marketplace (pretix's data shredders are the model). Marketplace's own data — the profile,
-roles, tokens, idempotency records and the names in audit entries — is handled here, after the
-holders, so a holder can still act as the person (e.g. cancel their bookings).
+roles, tokens, idempotency records and the names in audit entries (by them and about them, anonymised
+as `deleted-<id>`: marketplace.services.audit.forget_person) — is handled here, after the holders, so
+a holder can still act as the person (e.g. cancel their bookings).
 
     export_my_data(user) -> dict                          (the person's download)
     delete_my_data(*, user, now=None) -> DeletionReport   (the person's deletion; one transaction)
@@ -23,6 +24,7 @@ from oauth2_provider.models import AccessToken, Grant, RefreshToken
 
 from core.clock import current
 from marketplace.models import IdempotencyRecord, User
+from marketplace.models.audit import anonymised_name
 from marketplace.models.people import new_feed_secret
 
 from . import audit
@@ -99,9 +101,10 @@ def delete_my_data(*, user: User, now: dt.datetime | None = None) -> DeletionRep
         AccessToken.objects.filter(user=user).delete()
         Grant.objects.filter(user=user).delete()
         IdempotencyRecord.objects.filter(user=user).delete()
+        audit.forget_person(user, username=user.username, full_name=user.full_name)
         user.memberships.all().delete()
         user.forget_roles()
-        user.username = f"deleted-{user.pk}"
+        user.username = anonymised_name(user.pk)
         user.first_name = user.last_name = user.full_name = user.email = user.phone = user.sex = ""
         user.birth_date = None
         user.is_disabled = False
