@@ -268,6 +268,8 @@ GRAPHENE = {
 # The broker: Redis pub/sub in production (`redis://…`, any number of web machines); by default a SQLite
 # event log in VAR_DIR, which needs no server and reaches across the processes of one machine.
 LIVE_BROKER_URL = os.environ.get("LIVE_BROKER_URL", "")
+# Where pages open live updates; "" when no ASGI stream process serves /graphql/stream (pages then update on reload).
+LIVE_STREAM_URL = os.environ.get("LIVE_STREAM_URL", "/graphql/stream")
 LIVE_CHANNEL_PREFIX = os.environ.get("LIVE_CHANNEL_PREFIX", "live:")
 LIVE_KEEPALIVE_SECONDS = float(os.environ.get("LIVE_KEEPALIVE_SECONDS", "12"))
 LIVE_MAX_STREAMS_PER_USER = int(os.environ.get("LIVE_MAX_STREAMS_PER_USER", "8"))

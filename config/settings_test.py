@@ -18,3 +18,6 @@ CELERY_TASK_ALWAYS_EAGER = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Live updates stay inside the test process unless a test starts servers of its own (tests/core/live).
 LIVE_BROKER_URL = os.environ.get("LIVE_BROKER_URL", "memory://")
+# Django's test server (the browser tests) speaks WSGI only: pages there open no stream. The live tests
+# run their own ASGI processes and talk to /graphql/stream directly.
+LIVE_STREAM_URL = os.environ.get("LIVE_STREAM_URL", "")

@@ -7,6 +7,7 @@ from typing import Any
 
 import segno
 from django import template
+from django.conf import settings
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
@@ -128,3 +129,9 @@ def timespan(begins: dt.datetime | None, ends: dt.datetime | None) -> str:
         return text
     later = ends.date() > begins.date()
     return f"{text}–{gettext('next day') + ' ' if later else ''}{ends.strftime('%H:%M')}"
+
+
+@register.simple_tag
+def live_stream_url() -> str:
+    """Where live updates are served (settings.LIVE_STREAM_URL); empty when no stream process serves them."""
+    return str(getattr(settings, "LIVE_STREAM_URL", ""))

@@ -8,7 +8,9 @@
 //                                                [data-live-refresh] regions (a booking's status) re-fetch
 (function () {
   "use strict";
-  var STREAM = "/graphql/stream";
+  // The stream's address comes from the page (<body data-live-stream>, settings.LIVE_STREAM_URL); none: no
+  // stream process serves this site, and the page stays as it is until a reload.
+  var STREAM = document.body.getAttribute("data-live-stream") || "";
 
   function csrf() {
     try { return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || ""; }
@@ -108,6 +110,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     if (!window.fetch || !window.ReadableStream || !window.TextDecoder) { return; }
+    if (!STREAM) { return; }
     document.querySelectorAll("[data-live-slots]").forEach(liveSlots);
     document.querySelectorAll("[data-live-run]").forEach(liveRun);
     document.querySelectorAll("[data-live-notifications]").forEach(liveNotifications);
