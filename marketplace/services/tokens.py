@@ -11,7 +11,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 from oauth2_provider.generators import generate_client_id
-from oauth2_provider.models import AccessToken, Application
+from oauth2_provider.models import AccessToken, Application, set_token_value
 from oauthlib.common import generate_token
 
 from marketplace.models import User
@@ -34,13 +34,13 @@ def cli_application() -> Application:
 
 @transaction.atomic
 def issue_token(*, user: User, expires_days: int = 30, actor: User | None = None) -> str:
-    """A new access token for `user`, valid for `expires_days` days; returns the token string."""
-    token = AccessToken.objects.create(
-        user=user,
-        application=cli_application(),
-        token=generate_token(40),
-        expires=timezone.now() + dt.timedelta(days=expires_days),
-        scope="read write",
-    )
+    """A new access token for `user`, valid for `expires_days` days; returns the token string. The token
+    is stored as the library stores it (hashed at rest, RFC 9700): only its checksum is in the database,
+    so the string returned here is the only copy."""
+    raw = generate_token(40)
+    token = AccessToken(user=user, application=cli_application(), scope="read write",
+                        expires=timezone.now() + dt.timedelta(days=expires_days))
+    set_token_value(token, raw)
+    token.save()
     audit.record(actor=actor, action="token.issue", obj=user, data={"expires": token.expires.isoformat()})
-    return str(token.token)
+    return raw

@@ -104,3 +104,32 @@ def test_bad_input_gives_a_message_and_exit_code_2(args):
         run(*args)
     assert exc.value.returncode == 2 and str(exc.value)
     assert not User.objects.filter(username="li").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.postgres
+def test_an_issued_token_is_stored_hashed_and_still_signs_in():
+    # given
+    from django.apps import apps
+    from django.db import connection
+    from django.test import Client
+
+    from marketplace.services.tokens import issue_token
+    from tests.factories import resident
+
+    user = resident(CommunityFactory())
+    # when
+    raw = issue_token(user=user)
+    # then: the raw value is in no column of any table
+    with connection.cursor() as cursor:
+        for model in apps.get_models():
+            table = model._meta.db_table
+            for field in model._meta.concrete_fields:
+                if field.get_internal_type() in ("CharField", "TextField", "JSONField"):
+                    cursor.execute(f'SELECT COUNT(*) FROM "{table}" WHERE CAST("{field.column}" AS TEXT) LIKE %s',
+                                   [f"%{raw}%"])
+                    assert cursor.fetchone()[0] == 0, (table, field.column)
+    # and it still authenticates a request
+    answer = Client().post("/graphql/", data='{"query": "{ me { username } }"}', content_type="application/json",
+                           headers={"Authorization": f"Bearer {raw}"})
+    assert answer.json()["data"]["me"]["username"] == user.username
