@@ -18,6 +18,7 @@ import json
 import os
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -32,8 +33,9 @@ os.environ.setdefault("DJANGO_HTTPS", "0")
 os.environ.setdefault("FAULT_MUTATION_RATE", "1000000")
 os.environ.setdefault("FAULT_CHANNELS", "{}")
 
-import config  # noqa: E402,F401 - the Celery app reads the settings first
 import django  # noqa: E402
+
+import config  # noqa: E402,F401 - the Celery app reads the settings first
 
 django.setup()
 
@@ -133,7 +135,7 @@ def measure(runner: Runner, name: str, requests: int, *, show_sql: bool, profile
     cpu = (time.process_time() - cpu0) * 1000 / requests
     if profiler is not None:
         profiler.stop()
-        out = Path(f"/tmp/profile-{name}.txt")
+        out = Path(tempfile.gettempdir()) / f"profile-{name}.txt"
         out.write_text(profiler.output_text(unicode=False, color=False, show_all=False))
         log(f"    profile written to {out}")
     times.sort()
