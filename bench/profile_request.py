@@ -125,7 +125,7 @@ def measure(runner: Runner, name: str, requests: int, *, show_sql: bool, profile
     if profile:
         from pyinstrument import Profiler
 
-        profiler = Profiler(interval=0.0002)
+        profiler = Profiler(interval=0.001)
         profiler.start()
     cpu0 = time.process_time()
     for _ in range(requests):

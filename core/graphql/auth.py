@@ -26,7 +26,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import timezone
+from oauth2_provider.models import AccessToken
 from oauth2_provider.oauth2_backends import get_oauthlib_core
+from oauth2_provider.settings import oauth2_settings
 
 
 class Unauthenticated(Exception):
@@ -99,6 +101,21 @@ def _cache_seconds() -> float:
     return float(getattr(settings, "BEARER_TOKEN_CACHE_SECONDS", 5))
 
 
+def _plain_token(request: HttpRequest, digest: str) -> Any:
+    """The token's row when the plain case decides it exactly as django-oauth-toolkit's
+    `validate_bearer_token` would (found by its checksum, not expired, no resource indicators, the
+    stock Application model, no introspection server, no token in the query string); None otherwise,
+    and for an unknown or expired token (oauthlib then gives the answer). Saves oauthlib's request
+    building, about 2 ms of a cache miss."""
+    if ("access_token" in request.GET or oauth2_settings.RESOURCE_SERVER_INTROSPECTION_URL
+            or oauth2_settings.APPLICATION_MODEL != "oauth2_provider.Application"):
+        return None
+    token = AccessToken.objects.select_related("user").filter(token_checksum=digest).first()
+    if token is None or not token.is_valid([]) or token.resource:
+        return None
+    return token
+
+
 def _token_user(request: HttpRequest) -> Viewer:
     header = request.META.get("HTTP_AUTHORIZATION", "")
     scheme, _, token = header.partition(" ")
@@ -109,11 +126,13 @@ def _token_user(request: HttpRequest) -> Viewer:
     entry = _tokens.get(digest) if seconds > 0 else None
     if entry is not None:
         return Viewer(user=copy.copy(entry.user), token_scopes=entry.scopes)
-    valid, oauth_request = get_oauthlib_core().verify_request(request, scopes=[])
-    user = getattr(oauth_request, "user", None) if valid else None
+    access_token = _plain_token(request, digest)
+    if access_token is None:  # a case the plain check does not decide: oauthlib's whole path
+        valid, oauth_request = get_oauthlib_core().verify_request(request, scopes=[])
+        access_token = getattr(oauth_request, "access_token", None) if valid else None
+    user = getattr(access_token, "user", None)
     if user is None or not user.is_active:
         raise Unauthenticated
-    access_token = getattr(oauth_request, "access_token", None)
     scopes = frozenset((getattr(access_token, "scope", "") or "").split())
     expires = getattr(access_token, "expires", None)
     if seconds > 0 and expires is not None:

@@ -42,7 +42,7 @@ def test_a_cached_token_is_not_read_again(api: Api) -> None:
     second, second_sql = _statements(api, token)
     # then
     assert first.status == second.status == 200
-    assert any("oauth2_provider_accesstoken" in sql for sql in first_sql)
+    assert len(first_sql) == 1 and "oauth2_provider_accesstoken" in first_sql[0]  # one read, no oauthlib
     assert second_sql == []
 
 
@@ -117,3 +117,22 @@ def test_the_expiry_is_the_tokens_own(api: Api) -> None:
     # then
     (entry,) = auth._tokens.entries.values()
     assert abs((entry.expires - timezone.now()) - dt.timedelta(hours=1)) < dt.timedelta(minutes=1)
+
+
+def test_a_token_for_another_resource_is_refused_by_oauthlibs_audience_check(api: Api) -> None:
+    # given a token restricted (RFC 8707) to another resource server: the plain check leaves it to oauthlib
+    token = api.token_for(resident(CommunityFactory()))
+    AccessToken.objects.filter(token=token).update(resource=["https://elsewhere.example/api"])
+    # when
+    answer = api.post(ME, token=token)
+    # then
+    assert answer.status == 401
+    assert auth._tokens.entries == {}
+
+
+def test_an_unknown_token_is_refused_and_not_cached(api: Api) -> None:
+    # when
+    answer = api.post(ME, token="not-a-token")
+    # then
+    assert answer.status == 401
+    assert auth._tokens.entries == {}
