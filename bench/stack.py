@@ -11,7 +11,8 @@ stack    gunicorn as docs/DEPLOY.md runs it (`-c config/gunicorn.conf.py config.
          resident's bearer token on a different slot, spread over the 20 canteens, one keep-alive
          connection per client thread;
 baseline the same against the code in `--baseline` (e.g. `git archive main | tar -x -C /tmp/base`),
-         same database, same run: the before and after side by side;
+         same database, same run: the before and after side by side (runs interleaved per thread
+         count, so both meet the same machine load; the server CPU per booking is read from /proc);
 floor    the statements a booking cannot do without, as raw SQL over psycopg in the service's order
          (BEGIN, INSERT booking, INSERT in-app notification, the conditional UPDATE of the slot last,
          COMMIT), one connection per thread, other residents, the same slots.
@@ -65,6 +66,18 @@ class Server:
                                       f"127.0.0.1:{self.port}", "config.wsgi"], cwd=tree, env=env,
                                      stdout=self._out, stderr=subprocess.STDOUT, start_new_session=True)
         wait_for_port(self.port, timeout=60)
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the master and its workers so far (from /proc)."""
+        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.proc.pid)], capture_output=True, text=True)
+        total = 0
+        for pid in [self.proc.pid, *(int(p) for p in out.stdout.split())]:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+        return total / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> str:
         self.proc.terminate()
@@ -171,7 +184,7 @@ def main() -> None:
     parser.add_argument("--threads", default="8,16,32")
     parser.add_argument("--bookings", type=int, default=1200, help="per thread count and variant")
     parser.add_argument("--baseline", default="", help="a tree of the code to compare (e.g. main, exported)")
-    parser.add_argument("--order", default="stack,baseline,floor")
+    parser.add_argument("--order", default="baseline,stack,floor")
     args = parser.parse_args()
     counts = [int(t) for t in args.threads.split(",")]
     variants = [v for v in args.order.split(",") if v != "baseline" or args.baseline]
@@ -199,21 +212,26 @@ def main() -> None:
                       DJANGO_SETTINGS_MODULE="config.settings", LOG_LEVEL="INFO")
         env.pop("WEB_CONCURRENCY", None)
         env.pop("WEB_THREADS", None)
-        next_user = 0
-        for variant in variants:
-            server = None
-            if variant in ("stack", "baseline"):
-                server = Server(Path(args.baseline) if variant == "baseline" else ROOT, env)
-                time.sleep(2)  # let every worker finish importing before the clock starts
-            try:
-                for threads in counts:
+        servers: dict[str, Server] = {}
+        try:
+            for variant in variants:  # both servers up at once, idle until driven: runs interleave below
+                if variant in ("stack", "baseline"):
+                    servers[variant] = Server(Path(args.baseline) if variant == "baseline" else ROOT, env)
+            time.sleep(2)  # let every worker finish importing before the clock starts
+            next_user = 0
+            for threads in counts:
+                for variant in variants:  # interleaved, so each thread count meets the same machine load
                     chosen = range(next_user, next_user + args.bookings)
                     next_user += args.bookings
+                    server = servers.get(variant)
                     if server is not None:
                         jobs = [(w["tokens"][u], *pairs[k % len(pairs)]) for k, u in enumerate(chosen)]
                         n = min(len(jobs) // 4, 5 * threads)  # warm every worker (imports, document cache)
                         warm = stack_run(server.port, threads, jobs[:n])
+                        cpu = server.cpu_seconds()
                         figures = stack_run(server.port, threads, jobs[n:])
+                        figures["server_cpu_ms_per_booking"] = round(
+                            1000 * (server.cpu_seconds() - cpu) / max(figures["ok"], 1), 1)
                         figures["warm_ok"] = warm["ok"]
                     else:
                         fjobs = []
@@ -227,10 +245,10 @@ def main() -> None:
                     figures["load"] = round(os.getloadavg()[0], 1)
                     results[variant].append(figures)
                     log(f"{variant:8} {json.dumps(figures)}")
-            finally:
-                if server is not None:
-                    output = server.stop()
-                    results.setdefault("server_500s", []).append({variant: output.count('" 500 ')})  # type: ignore[arg-type]
+        finally:
+            for variant, server in servers.items():
+                output = server.stop()
+                results.setdefault("server_500s", []).append({variant: output.count('" 500 ')})  # type: ignore[arg-type]
         confirmed = one(db, "SELECT count(*) FROM booking_booking WHERE status = 'CONFIRMED'")
         reported = sum(r["ok"] + r.get("warm_ok", 0) for v in variants for r in results[v])
         check = {"counters_agree": counters_agree(db), "confirmed": confirmed, "reported_ok_incl_warm_up": reported}
@@ -252,11 +270,13 @@ def _from_global(gid: str) -> str:
 
 def table(results: dict[str, list[dict[str, Any]]], counts: list[int], variants: list[str]) -> str:
     floor = {r["threads"]: r for r in results.get("floor", [])}
-    lines = ["| threads | " + " | ".join(f"{v} (bookings/s, p50 / p95 ms)" for v in variants)
+    lines = ["| threads | " + " | ".join(f"{v} (bookings/s (p50 / p95 ms; server CPU per booking))"
+                                          if v != "floor" else "floor (bookings/s (p50 / p95 ms))" for v in variants)
              + (" | stack / floor" if "floor" in variants and "stack" in variants else "") + " |",
              "|---:|" + "---:|" * len(variants) + ("---:|" if "floor" in variants and "stack" in variants else "")]
     for i, t in enumerate(counts):
-        cells = [f"{results[v][i]['per_s']:.0f} ({results[v][i]['p50_ms']:.0f} / {results[v][i]['p95_ms']:.0f})"
+        cells = [f"{results[v][i]['per_s']:.0f} ({results[v][i]['p50_ms']:.0f} / {results[v][i]['p95_ms']:.0f}"
+                 + (f"; {results[v][i]['server_cpu_ms_per_booking']:.1f} ms CPU" if v != "floor" else "") + ")"
                  for v in variants]
         ratio = ""
         if "floor" in variants and "stack" in variants:
