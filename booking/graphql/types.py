@@ -29,8 +29,8 @@ from core.graphql.relay import ID_DIGITS_MAX, ScopedNode, make_connection
 from core.graphql.scalars import Date, DateTime, Time
 from core.inputs import ascii_int
 from marketplace import models, privacy
-from marketplace.models import TargetGroup
 from marketplace.graphql.types import Resource, User, viewer_of
+from marketplace.models import TargetGroup
 
 from . import permissions
 from .data import booking_calendar_url
