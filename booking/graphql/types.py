@@ -53,8 +53,10 @@ def _viewer_home(info: Info) -> int | None:
 
 
 def _viewer_quota(info: Info, slot: Any) -> int:
+    if slot.pk is None or slot.held == 0:  # held is the quota not yet booked (I1): nobody has any left here
+        return 0
     community_id = _viewer_home(info)
-    if community_id is None or slot.pk is None:
+    if community_id is None:
         return 0
     def batch(ids: list[int]) -> dict[int, int]:
         return quota_remaining_for(ids, community_id)
