@@ -24,6 +24,7 @@ confirmed bookings equal the successes reported. Prints one table (markdown) and
 from __future__ import annotations
 
 import argparse
+import base64
 import datetime as dt
 import http.client
 import json
@@ -263,8 +264,6 @@ def main() -> None:
 
 
 def _from_global(gid: str) -> str:
-    import base64
-
     return base64.b64decode(gid).decode().split(":", 1)[1]
 
 

@@ -96,10 +96,10 @@ def _insert_once(notification: Notification) -> bool:
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
     values = [f.get_db_prep_save(f.pre_save(notification, add=True), connection) for f in fields]
-    columns = ", ".join(quote(f.column) for f in fields)
+    columns = ", ".join(quote(str(f.column)) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
     sql = (f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks}) "  # noqa: S608 - names from the model
-           f"ON CONFLICT DO NOTHING RETURNING {quote(meta.pk.column)}")
+           f"ON CONFLICT DO NOTHING RETURNING {quote(str(meta.pk.column))}")
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         row = cursor.fetchone()
