@@ -184,6 +184,9 @@ OAUTH2_PROVIDER = {
     "DEFAULT_SCOPES": ["read", "write"],
 }
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+# A verified bearer token is kept this many seconds in each web process (core/graphql/auth.py): a
+# revocation elsewhere is honoured within them, an expiry at once. 0 verifies every request.
+BEARER_TOKEN_CACHE_SECONDS = float(os.environ.get("BEARER_TOKEN_CACHE_SECONDS", "5"))
 
 # --- Language and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

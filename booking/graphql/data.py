@@ -20,7 +20,7 @@ from booking.services import figures
 from booking.services import quota as quota_service
 from booking.services.calendar import booking_calendar_url as url_of
 from booking.services.calendar import feed_url
-from booking.services.slots import SlotView, occurrences, slot_capacity, slot_key, specs_of, view_of
+from booking.services.slots import SlotView, occurrences, slot_capacity, slot_key, specs_of
 from core.clock import local_date
 from core.errors import ErrorCode
 from core.graphql.errors import coded_error
@@ -80,10 +80,15 @@ def resource_slots(info: Any, resource: Resource, start: dt.datetime, end: dt.da
         if missing:
             resources.update(Resource.objects.select_related("hours").in_bulk(missing))
         out: dict[int, list[Any]] = {i: [] for i in ids}
-        stored = list(Slot.objects.filter(resource_id__in=ids, start__gte=start, start__lt=end))
+        # plain rows, no model instances: a week of 20 canteens is hundreds of slots
+        stored = [SlotView(key=slot_key(rid, st), pk=pk, resource_id=rid, start=st, end=en, capacity=cap, booked=bk,
+                           held=hd, closed=cl, sex=sx)
+                  for pk, rid, st, en, cap, bk, hd, cl, sx in Slot.objects.filter(
+                      resource_id__in=ids, start__gte=start, start__lt=end).order_by().values_list(
+                      "pk", "resource_id", "start", "end", "capacity", "booked", "held", "closed", "sex")]
         taken = {(s.resource_id, s.start) for s in stored}
-        for slot in stored:
-            out[slot.resource_id].append(view_of(slot))
+        for view in stored:
+            out[view.resource_id].append(view)
         rules: dict[int, list[Any]] = defaultdict(list)
         needs_virtual = [rid for rid, r in resources.items() if (_horizon(r) or dt.date.min) < local_date(end)]
         if needs_virtual:

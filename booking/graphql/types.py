@@ -30,6 +30,7 @@ from core.graphql.scalars import Date, DateTime, Time
 from core.inputs import ascii_int
 from marketplace import models, privacy
 from marketplace.graphql.types import Resource, User, viewer_of
+from marketplace.models import TargetGroup
 
 from . import permissions
 from .data import booking_calendar_url
@@ -44,10 +45,18 @@ def _resource(info: Info, resource_id: int) -> models.Resource | None:
     return loader.load(resource_id, info.context.siblings("SlotResource"))  # type: ignore[no-any-return]
 
 
-def _viewer_quota(info: Info, slot: Any) -> int:
+def _viewer_home(info: Info) -> int | None:
+    """The viewer's home community, read once per request (a list asks it for every slot)."""
     viewer = viewer_of(info)
-    community_id = viewer.home_community_id if viewer is not None else None
-    if community_id is None or slot.pk is None:
+    return info.context.remember("viewer.home_community_id",  # type: ignore[no-any-return]
+                                 lambda: viewer.home_community_id if viewer is not None else None)
+
+
+def _viewer_quota(info: Info, slot: Any) -> int:
+    if slot.pk is None or slot.held == 0:  # held is the quota not yet booked (I1): nobody has any left here
+        return 0
+    community_id = _viewer_home(info)
+    if community_id is None:
         return 0
     def batch(ids: list[int]) -> dict[int, int]:
         return quota_remaining_for(ids, community_id)
@@ -155,8 +164,9 @@ class Slot(graphene.ObjectType):
         if resource is None or not resource.booking_open(root.start, info.context.now):
             return 0
         viewer = viewer_of(info)
-        eligible = (viewer is not None and viewer.home_community_id is not None
-                    and resource.target_group in viewer.eligible_groups(local_date(root.start)))
+        eligible = (viewer is not None and _viewer_home(info) is not None
+                    and (resource.target_group == TargetGroup.ANYONE  # everyone's group: no age to work out
+                         or resource.target_group in viewer.eligible_groups(local_date(root.start))))
         return remaining_for(open_remaining=int(root.open_remaining),
                              quota_left=_viewer_quota(info, root) if eligible else 0, quota_counts=eligible)
 

@@ -3,8 +3,8 @@
 `notify` is called inside the caller's transaction (a booking, a cancellation, a promotion): the
 in-app row and its outbox rows commit or roll back with the caller's work, and delivery is queued
 only after commit. The in-app row is written exactly once per (user, key), also under concurrency:
-the unique constraint decides, inside a savepoint so a duplicate never breaks the caller's
-transaction. Outside channels are delivered at least once (see `delivery`).
+the unique constraint decides through INSERT … ON CONFLICT DO NOTHING, so a duplicate never breaks
+the caller's transaction (and needs no savepoint). Outside channels are delivered at least once (see `delivery`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import functools
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from booking.models import Booking, BookingStatus
@@ -72,15 +72,10 @@ def notify(*, user: Any, kind: str, key: str, booking: Booking | None = None,
     if booking is not None:
         params = {**booking_params(kind, booking), **(params or {})}
     with transaction.atomic(savepoint=False):
-        try:
-            with transaction.atomic():  # a duplicate rolls back to here, not the caller's work
-                notification = Notification.objects.create(
-                    user=user, kind=kind, key=key, params=params or {}, booking=booking,
-                    allocation_id=allocation_id, created_at=now)
-        except IntegrityError:
-            if Notification.objects.filter(user=user, key=key).exists():
-                return None
-            raise
+        notification = Notification(user=user, kind=kind, key=key, params=params or {}, booking=booking,
+                                    allocation_id=allocation_id, created_at=now)
+        if not _insert_once(notification):
+            return None
         messages = OutboxMessage.objects.bulk_create([
             OutboxMessage(notification=notification, channel=channel, next_attempt_at=now, created_at=now)
             for channel in channels_reaching(user)
@@ -91,6 +86,29 @@ def notify(*, user: Any, kind: str, key: str, booking: Booking | None = None,
         if message_ids:
             transaction.on_commit(functools.partial(queue_delivery, message_ids), robust=True)
     return notification
+
+
+def _insert_once(notification: Notification) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id: one statement that writes the row unless its
+    (user, key) exists (the unique constraint decides, also under concurrency), without the savepoint a
+    caught IntegrityError would need. Other errors (a foreign key) still raise. False: it existed."""
+    meta = Notification._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    values = [f.get_db_prep_save(f.pre_save(notification, add=True), connection) for f in fields]
+    columns = ", ".join(quote(str(f.column)) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = (f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks}) "  # noqa: S608 - names from the model
+           f"ON CONFLICT DO NOTHING RETURNING {quote(str(meta.pk.column))}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    notification.pk = row[0]
+    notification._state.adding = False
+    notification._state.db = connection.alias
+    return True
 
 
 def unread_count(user: Any) -> int:

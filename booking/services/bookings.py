@@ -208,8 +208,8 @@ def _validate_for(resource: Resource, user: User, slots: list[Slot], now: dt.dat
                   *, standing: bool) -> None:
     if path is not None and not user.has_role(Role.RESIDENT):
         raise ServiceError.of(ErrorCode.PERMISSION_DENIED, _("Only residents can hold bookings."), path)
-    v.validate_not_suspended(user, now, path)
-    active = v.active_bookings(user, resource, now)
+    active, suspended_until = v.active_bookings_and_suspension(user, resource, now)  # one statement
+    v.validate_not_suspended_until(suspended_until, path)
     if len(slots) > 1 and not standing:
         v.validate_consecutive(slots)
     for slot in slots:

@@ -8,6 +8,7 @@ import datetime as dt
 import itertools
 import re
 
+from django.db.models import DateTimeField, IntegerField, QuerySet, Value
 from django.utils.translation import gettext_lazy as _
 
 from booking.models import ACTIVE, Booking, Slot, Suspension
@@ -111,19 +112,51 @@ def validate_sex(slot: Slot, user: User, field: str | None = None) -> None:
         raise ServiceError.of(ErrorCode.NOT_ELIGIBLE, _("This session is for the other sex."), field)
 
 
+def _suspensions(user: User, now: dt.datetime) -> QuerySet[Suspension]:
+    return Suspension.objects.filter(user=user, starts_at__lte=now, until__gt=now, lifted_at__isnull=True)
+
+
 def validate_not_suspended(user: User, now: dt.datetime, field: str | None = None) -> None:
-    suspension = (Suspension.objects.filter(user=user, starts_at__lte=now, until__gt=now, lifted_at__isnull=True)
-                  .order_by("-until").first())
+    suspension = _suspensions(user, now).order_by("-until").first()
     if suspension is not None:
         raise ServiceError.of(ErrorCode.NOT_ELIGIBLE, _("Booking is suspended after repeated no-shows."), field,
                               until=suspension.until)
 
 
+def validate_not_suspended_until(until: dt.datetime | None, field: str | None = None) -> None:
+    """The same rule as `validate_not_suspended`, given the end of the latest suspension in force."""
+    if until is not None:
+        raise ServiceError.of(ErrorCode.NOT_ELIGIBLE, _("Booking is suspended after repeated no-shows."), field,
+                              until=until)
+
+
+def active_bookings_and_suspension(user: User, resource: Resource, now: dt.datetime
+                                   ) -> tuple[list[tuple[int, int | None]], dt.datetime | None]:
+    """`active_bookings` and the end of the latest suspension in force (None: not suspended), in one
+    statement (UNION ALL) — what a booking reads about its resident."""
+    no_id = Value(None, output_field=IntegerField())
+    bookings = (_active(user, resource, now).annotate(suspended_until=Value(None, output_field=DateTimeField()))
+                .order_by().values_list("slot_id", "standing_id", "suspended_until"))
+    suspensions = (_suspensions(user, now).annotate(no_slot=no_id, no_standing=no_id)
+                   .order_by().values_list("no_slot", "no_standing", "until"))
+    active: list[tuple[int, int | None]] = []
+    until = None
+    for slot_id, standing_id, suspended_until in bookings.union(suspensions, all=True):
+        if suspended_until is not None:
+            until = suspended_until if until is None else max(until, suspended_until)
+        else:
+            active.append((slot_id, standing_id))
+    return active, until
+
+
+def _active(user: User, resource: Resource, now: dt.datetime) -> QuerySet[Booking]:
+    return Booking.objects.filter(user=user, resource=resource, status__in=ACTIVE, end__gt=now)
+
+
 def active_bookings(user: User, resource: Resource, now: dt.datetime) -> list[tuple[int, int | None]]:
     """(slot id, standing id) of the resident's active, not yet ended bookings at `resource` — read once
     and shared by the two limit validators below."""
-    return list(Booking.objects.filter(user=user, resource=resource, status__in=ACTIVE, end__gt=now)
-                .values_list("slot_id", "standing_id"))
+    return list(_active(user, resource, now).values_list("slot_id", "standing_id"))
 
 
 def validate_one_per_slot(active: list[tuple[int, int | None]], slot: Slot, field: str | None = None) -> None:

@@ -23,6 +23,7 @@ from django.db import transaction
 from oauth2_provider.models import AccessToken, Grant, RefreshToken
 
 from core.clock import current
+from core.graphql.auth import forget_tokens_of
 from marketplace.models import IdempotencyRecord, User
 from marketplace.models.audit import anonymised_name
 from marketplace.models.people import new_feed_secret
@@ -99,6 +100,8 @@ def delete_my_data(*, user: User, now: dt.datetime | None = None) -> DeletionRep
             holder.erase(user, now, report)
         RefreshToken.objects.filter(user=user).delete()
         AccessToken.objects.filter(user=user).delete()
+        forget_tokens_of(user.pk)  # this process's verified-token cache: now, and again once committed
+        transaction.on_commit(lambda: forget_tokens_of(user.pk))
         Grant.objects.filter(user=user).delete()
         IdempotencyRecord.objects.filter(user=user).delete()
         audit.forget_person(user, username=user.username, full_name=user.full_name)
