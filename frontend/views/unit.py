@@ -92,9 +92,15 @@ def kitchen_sheet(request: HttpRequest, rid: str) -> HttpResponse:
     resource = found(data["node"])
     if resource["unit"]["id"] != _unit_id(request):  # another unit's kitchen: not a page for this viewer
         raise Http404
+    lines = data["kitchenSheet"]
+    day_diets: dict[str, int] = {}
+    for line in lines:
+        for diet in line["dietCounts"]:
+            day_diets[diet["note"]] = day_diets.get(diet["note"], 0) + diet["diners"]
     return render_page(request, "frontend/unit/kitchen.html", {
-        "resource": resource, "lines": data["kitchenSheet"], "day": day,
-        "total": sum(line["confirmed"] for line in data["kitchenSheet"])})
+        "resource": resource, "lines": lines, "day": day,
+        "total": sum(line["confirmed"] for line in lines),
+        "day_diets": sorted(day_diets.items(), key=lambda item: (-item[1], item[0]))})
 
 
 @page(ADMIN)
