@@ -9,7 +9,7 @@ import segno
 from django import template
 from django.conf import settings
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from frontend import labels
 from frontend.operations import slug as to_slug
@@ -140,3 +140,38 @@ def timespan(begins: dt.datetime | None, ends: dt.datetime | None) -> str:
 def live_stream_url() -> str:
     """Where live updates are served (settings.LIVE_STREAM_URL); empty when no stream process serves them."""
     return str(getattr(settings, "LIVE_STREAM_URL", ""))
+
+
+# One meaning per number: a resource's capacity, a window's and a proposal's quantity say what they count.
+@register.filter
+def capacity_text(resource: Any) -> str:
+    """What a resource holds per time block: "40 places per time block"; a hall (EXCLUSIVE) holds N
+    people but takes one booking per time block."""
+    n = int(resource.get("capacity") or 0)
+    if resource.get("bookingMode") == "EXCLUSIVE":
+        return ngettext("Holds %(n)s person · one booking per time block",
+                        "Holds %(n)s people · one booking per time block", n) % {"n": n}
+    return ngettext("%(n)s place per time block", "%(n)s places per time block", n) % {"n": n}
+
+
+@register.filter
+def window_capacity(window: Any, resource: Any) -> str:
+    """An opening-hours window's capacity on the resource page, in the words of `capacity_text`."""
+    if resource.get("bookingMode") == "EXCLUSIVE":
+        return gettext("one booking per time block")
+    n = int(window.get("capacity") or resource.get("capacity") or 0)
+    return ngettext("%(n)s place per time block", "%(n)s places per time block", n) % {"n": n}
+
+
+@register.filter
+def amount(quantity: Any, category: str) -> str:
+    """A need's or a proposal's quantity in its own unit: diners, cars, people; a hall's is the size of
+    the group using the whole hall (one booking per time block)."""
+    n = int(quantity or 0)
+    if category == "CANTEEN":
+        return ngettext("%(n)s diner", "%(n)s diners", n) % {"n": n}
+    if category == "PARKING":
+        return ngettext("%(n)s car", "%(n)s cars", n) % {"n": n}
+    if category == "HALL":
+        return ngettext("a group of %(n)s, the whole hall", "a group of %(n)s, the whole hall", n) % {"n": n}
+    return ngettext("%(n)s person", "%(n)s people", n) % {"n": n}

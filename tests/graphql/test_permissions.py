@@ -222,6 +222,11 @@ OPS: dict[str, Op] = {
         lambda w: {"id": w.gid(w.allocation)}, mutation_outcome("respondToAllocation"),
         everyone("NOT_FOUND", ANON="UNAUTHENTICATED", UX="ok", W="PERMISSION_DENIED", S="PERMISSION_DENIED"),
         mutation=True),
+    "respondToAllocations": Op(
+        "mutation($id: ID!) { respondToAllocations(input: {allocationIds: [$id], accept: true}) { allocations { status } errors { code } } }",  # noqa: E501
+        lambda w: {"id": w.gid(w.allocation)}, mutation_outcome("respondToAllocations"),
+        everyone("NOT_FOUND", ANON="UNAUTHENTICATED", UX="ok", W="PERMISSION_DENIED", S="PERMISSION_DENIED"),
+        mutation=True),
     "updateResident": Op(
         "mutation($id: ID!) { updateResident(input: {residentId: $id, verified: false}) { resident { residencyVerified } errors { code } } }",  # noqa: E501
         lambda w: {"id": w.gid(w["resident_a"])}, mutation_outcome("updateResident"),
