@@ -12,7 +12,7 @@ from booking.services.hours import WindowSpec
 from marketplace.models import User
 from tests.factories import CommunityFactory, ResourceFactory, WorkUnitFactory
 
-from .conftest import World
+from .conftest import TZ, World
 from .helpers import client_for, gid
 
 
@@ -56,3 +56,18 @@ def test_proxy_booking_lists_resources_near_the_community_first_with_a_category_
 def _open_every_day(resource) -> None:  # type: ignore[no-untyped-def]
     set_opening_hours(actor=None, resource=resource, windows=[
         WindowSpec(weekdays=(0, 1, 2, 3, 4, 5, 6), start_time=dt.time(11), end_time=dt.time(12))])
+
+
+def test_the_new_need_form_sends_its_default_start_date_as_iso_and_refuses_a_past_one(world: World):
+    client = client_for(world.worker)
+    # the date field gets today as yyyy-mm-dd, the only form <input type=date> shows
+    today = dt.datetime.now(TZ).date()
+    page = client.get("/community/needs/new/").content.decode()
+    assert f'type="date" name="startsOn" value="{today.isoformat()}"' in page
+    # a first day in the past is refused next to the field, in Chinese
+    answer = client.post("/community/needs/new/", {
+        "category": "CANTEEN", "title": "午餐", "quantity": "10", "weekdayPattern": "WEEKDAYS",
+        "startTime": "11:00", "endTime": "12:00", "startsOn": (today - dt.timedelta(days=3)).isoformat(),
+        "endsOn": (today + dt.timedelta(days=30)).isoformat(), "targetGroup": "ANYONE", "maxDistanceM": "1500",
+        "priority": "3"}).content.decode()
+    assert "开始日期已经过去" in answer
