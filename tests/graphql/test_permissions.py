@@ -61,6 +61,9 @@ def node_query(fragment: str) -> str:
 OPS: dict[str, Op] = {
     # ---- reads everyone may do
     "subdistricts": Op("{ subdistricts { name } }", lambda w: {}, lambda d: len(d["subdistricts"]), everyone(1)),
+    "districtFigures": Op("{ districtFigures { communities resources } }", lambda w: {},
+                          lambda d: (d["districtFigures"]["communities"], d["districtFigures"]["resources"]),
+                          everyone((2, 2))),
     "communities": Op("{ communities { totalCount } }", lambda w: {}, lambda d: d["communities"]["totalCount"],
                       everyone(2)),
     "resources": Op("{ resources { totalCount } }", lambda w: {}, lambda d: d["resources"]["totalCount"],
