@@ -18,7 +18,7 @@ from booking.services.hours import WindowSpec
 from tests.factories import ResourceFactory
 
 from .browser import PHONE, Session, open_browser
-from .conftest import EVERY_DAY, PASSWORD, TZ, World, build_world
+from .conftest import EVERY_DAY, PASSWORD, TZ, World, build_world, populate
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -118,3 +118,21 @@ def test_without_barcode_detection_the_camera_button_stays_hidden(phone: Session
     phone.go("/unit/")
     assert phone.page.locator("#id_code").is_visible()
     assert not phone.page.locator("[data-scan]").is_visible()
+
+
+CHART_TEXT = """() => Array.from(document.querySelectorAll('svg.chart'))
+  .filter(s => s.getBoundingClientRect().width > 0)
+  .flatMap(s => Array.from(s.querySelectorAll('text')).map(t => ({
+    text: t.textContent, px: parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a})))"""
+
+
+def test_chart_labels_on_a_phone_are_at_least_12_px(phone: Session, live_world: World, settings):
+    settings.MATCHING_TIME_LIMIT_S = 5.0
+    settings.MATCHING_DETERMINISTIC_TIME = 2.0
+    populate(live_world)
+    phone.sign_in("staff", PASSWORD)
+    phone.go("/district/")
+    texts = phone.page.evaluate(CHART_TEXT)
+    assert texts, "no chart drawn"
+    assert [t for t in texts if t["px"] < 12] == []
+    phone.screenshot("staff-phone-dashboard-charts-zh")
