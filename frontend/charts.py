@@ -15,6 +15,12 @@ from django.utils.translation import gettext as _
 from frontend import labels
 
 WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP = 640, 240, 40, 40, 10
+# Two drawings of each bar chart, one shown by screen width (app.css): `wide` from 40rem (drawn at least
+# 640 px wide) and `narrow` on phones (drawn about 290-360 px wide). Font sizes are in viewBox units, so
+# each is at least 12 px on the screens it is shown on: 13 in the wide drawing, 15 in the narrow one
+# (340 units drawn 290 px wide is 12.8 px).
+LAYOUTS = {"wide": {"width": 640, "font": 13, "max_labels": 24, "chars": 8},
+           "narrow": {"width": 340, "font": 15, "max_labels": 5, "chars": 5}}
 
 
 @dataclass(frozen=True)
@@ -26,23 +32,46 @@ class Bar:
     label: str
     value: float
     text: str
+    short: str = ""  # the label as drawn (abbreviated), empty when this bar's label is skipped
+    label_x: float = 0.0
 
 
-def bars(values: Sequence[tuple[str, float]], maximum: float | None = None, percent: bool = False) -> dict[str, Any]:
-    """Vertical bars, one per (label, value); `maximum` fixes the scale (1.0 for rates)."""
-    top = maximum if maximum is not None else max([v for _, v in values] + [1])
-    top = top or 1
-    plot_w, plot_h = WIDTH - PAD_LEFT - 10, HEIGHT - PAD_BOTTOM - PAD_TOP
-    step = plot_w / max(len(values), 1)
+def _abbreviate(text: str, chars: int) -> str:
+    return text if len(text) <= chars else text[:chars - 1] + "…"
+
+
+def _layout(values: Sequence[tuple[str, float]], top: float, percent: bool, width: int, font: int,
+            max_labels: int, chars: int) -> dict[str, Any]:
+    """One drawing: every k-th label (at most `max_labels`), abbreviated to `chars`, turned 45° when
+    side by side they would not fit in their share of the axis."""
+    n = max(len(values), 1)
+    plot_w = width - PAD_LEFT - 10
+    step = plot_w / n
+    every = -(-n // max_labels)  # ceil
+    longest = max([min(len(label), chars) for label, _ in values] + [1])
+    rotate = longest * font > step * every * 0.9
+    pad_bottom = (int(longest * font * 0.75) + font + 8) if rotate else font + 18
+    height = HEIGHT - PAD_BOTTOM + pad_bottom
+    plot_h = height - pad_bottom - PAD_TOP
     out = []
     for i, (label, value) in enumerate(values):
         h = plot_h * min(max(value, 0) / top, 1)
         text = f"{value * 100:.0f}%" if percent else f"{value:g}"
-        out.append(Bar(x=PAD_LEFT + i * step + step * 0.15, y=PAD_TOP + plot_h - h, width=step * 0.7, height=h,
-                       label=label, value=value, text=text))
-    return {"bars": out, "width": WIDTH, "height": HEIGHT, "base": PAD_TOP + plot_h, "left": PAD_LEFT,
-            "top_label": f"{top * 100:.0f}%" if percent else f"{top:g}", "top": PAD_TOP,
-            "label_y": HEIGHT - PAD_BOTTOM + 16, "step": step}
+        shown = _abbreviate(label, chars) if i % every == 0 else ""
+        x = PAD_LEFT + i * step
+        out.append(Bar(x=x + step * 0.15, y=PAD_TOP + plot_h - h, width=step * 0.7, height=h, label=label,
+                       value=value, text=text, short=shown, label_x=round(x + step / 2, 1)))
+    return {"bars": out, "width": width, "height": height, "base": PAD_TOP + plot_h, "left": PAD_LEFT,
+            "top_label": f"{top * 100:.0f}%" if percent else f"{top:g}", "top": PAD_TOP, "font": font,
+            "label_y": PAD_TOP + plot_h + font + 4, "step": step, "rotate": rotate, "every": every}
+
+
+def bars(values: Sequence[tuple[str, float]], maximum: float | None = None, percent: bool = False) -> dict[str, Any]:
+    """Vertical bars, one per (label, value); `maximum` fixes the scale (1.0 for rates). Returns both
+    drawings (`wide`, `narrow`)."""
+    top = maximum if maximum is not None else max([v for _, v in values] + [1])
+    top = top or 1
+    return {name: _layout(values, top, percent, **spec) for name, spec in LAYOUTS.items()}
 
 
 @dataclass(frozen=True)

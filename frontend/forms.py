@@ -62,7 +62,7 @@ class BookForm(AccessibleForm):
     weekdays = forms.TypedMultipleChoiceField(label=_("On these days"), required=False, coerce=int,
                                               choices=weekday_choices, widget=forms.CheckboxSelectMultiple)
     standingUntil = forms.DateField(label=_("Until"), required=False,
-                                    widget=forms.DateInput(attrs={"type": "date"}))
+                                    widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def __init__(self, *args: Any, resource: dict[str, Any] | None = None, full: bool = False,
                  proxy: bool = False, **kwargs: Any) -> None:

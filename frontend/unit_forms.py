@@ -15,7 +15,8 @@ from frontend.forms import AccessibleForm, category_choices, weekday_choices
 from frontend.timeutil import iso
 
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-DATE = forms.DateInput(attrs={"type": "date"})
+# <input type=date> takes only ISO yyyy-mm-dd; the locale's 2026/12/02 would show as a blank field
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 

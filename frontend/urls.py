@@ -33,6 +33,7 @@ urlpatterns = [
     path("unit/approvals/", unit.approvals, name="approvals"),
     path("unit/approvals/<str:bid>/", unit.decide, name="decide-booking"),
     path("unit/proposals/", unit.proposals, name="proposals"),
+    path("unit/proposals/group/", unit.respond_group, name="respond-group"),
     path("unit/proposals/<str:aid>/", unit.respond, name="respond-allocation"),
     path("unit/contribution/", unit.contribution, name="contribution"),
     # community worker

@@ -211,7 +211,7 @@ def test_notification_title_and_message_render_in_the_active_language():
         en_title, en_text = render_parts(NotificationKind.BOOKING_CONFIRMED, params)
     # then each is in its language with the parameters filled in
     assert zh_title == "预约已确认"
-    assert zh_text == "您在北楼食堂 2026-12-01 11:30的预约已确认。签到码：123456"
+    assert zh_text == "您在北楼食堂 12月1日 11:30的预约已确认。签到码：123456"
     assert en_title == "Booking confirmed"
     assert en_text == "Your booking at 北楼食堂 on 2026-12-01 11:30 is confirmed. Check-in code: 123456"
 

@@ -270,11 +270,20 @@ class Booking(ScopedNode, graphene.ObjectType):
         return booking_calendar_url(info, root)
 
 
+class DietCount(graphene.ObjectType):
+    """One dietary note of a sitting and how many places were booked with it."""
+
+    note = graphene.NonNull(graphene.String)
+    diners = graphene.NonNull(graphene.Int, description="places booked with this note")
+
+
 class KitchenSheetLine(graphene.ObjectType):
     slot = graphene.NonNull(Slot)
     confirmed = graphene.NonNull(graphene.Int)
     checked_in = graphene.NonNull(graphene.Int)
     notes = graphene.NonNull(graphene.List(graphene.NonNull(graphene.String)))
+    diet_counts = graphene.NonNull(graphene.List(graphene.NonNull(DietCount)),
+                                   description="the distinct notes, each with its places, the most first")
 
 
 class Notification(ScopedNode, graphene.ObjectType):

@@ -86,6 +86,8 @@ def _format_value(name: str, value: Any) -> str:
         if isinstance(moment, dt.datetime):
             if timezone.is_aware(moment):
                 moment = timezone.localtime(moment)
+            if (get_language() or "").startswith("zh"):  # one date style in Chinese text: 12月1日 11:30
+                return f"{moment.month}月{moment.day}日 {moment:%H:%M}"
             return moment.strftime("%Y-%m-%d %H:%M")
     if name == "reason":
         return gettext(str(value))  # a system reason is stored as its msgid; a typed one passes through

@@ -17,6 +17,12 @@ from marketplace.models import Resource, User
 from .slots import SlotView, slots_between
 
 
+@dataclass(frozen=True)
+class DietCount:
+    note: str
+    diners: int  # places booked with this note (a booking of 2 with 清真 counts 2)
+
+
 @dataclass
 class KitchenSheetLine:
     slot: SlotView
@@ -24,6 +30,18 @@ class KitchenSheetLine:
     checked_in: int
     notes: list[str] = field(default_factory=list)
     provisional: bool = False  # before the booking cutoff the numbers can still change
+    diet_counts: list[DietCount] = field(default_factory=list)
+
+
+def count_diets(rows: list[tuple[str, int]]) -> list[DietCount]:
+    """(note, quantity) of bookings -> one DietCount per distinct note (trimmed, spaces collapsed),
+    the most diners first, then by note."""
+    totals: dict[str, int] = defaultdict(int)
+    for note, quantity in rows:
+        text = " ".join(note.split())
+        if text:
+            totals[text] += quantity
+    return [DietCount(note, n) for note, n in sorted(totals.items(), key=lambda item: (-item[1], item[0]))]
 
 
 def kitchen_sheet(*, viewer: User, resource: Resource, date: dt.date,
@@ -45,10 +63,13 @@ def kitchen_sheet(*, viewer: User, resource: Resource, date: dt.date,
         if row["status"] == BookingStatus.CHECKED_IN:
             checked[row["slot_id"]] += row["q"]
     notes: dict[int, list[str]] = defaultdict(list)
-    for slot_id, note in (Booking.objects.filter(slot_id__in=ids, status__in=(BookingStatus.CONFIRMED,
-                                                                                BookingStatus.CHECKED_IN))
-                          .exclude(note="").order_by("created_at", "id").values_list("slot_id", "note")):
+    noted: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for slot_id, note, quantity in (
+            Booking.objects.filter(slot_id__in=ids, status__in=(BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN))
+            .exclude(note="").order_by("created_at", "id").values_list("slot_id", "note", "quantity")):
         notes[slot_id].append(note)
+        noted[slot_id].append((note, quantity))
     return [KitchenSheetLine(slot=s, confirmed=confirmed.get(s.pk or 0, 0), checked_in=checked.get(s.pk or 0, 0),
-                             notes=notes.get(s.pk or 0, []), provisional=now < resource.booking_closes_at(s.start))
+                             notes=notes.get(s.pk or 0, []), provisional=now < resource.booking_closes_at(s.start),
+                             diet_counts=count_diets(noted.get(s.pk or 0, [])))
             for s in slots]

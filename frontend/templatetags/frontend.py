@@ -9,7 +9,7 @@ import segno
 from django import template
 from django.conf import settings
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from frontend import labels
 from frontend.operations import slug as to_slug
@@ -67,10 +67,15 @@ def percent(value: float | str | None) -> str:
 
 @register.filter
 def qr_svg(value: str | None) -> SafeString:
-    """An inline SVG QR code of `value` (the 6-digit check-in code) for the gate's scanner."""
+    """An inline SVG QR code of `value` (the 6-digit check-in code) for the gate's scanner.
+
+    A standard QR code (`make_qr`; segno's `make` picks a Micro QR for six digits, which many scanners
+    don't read), version 1 (21 modules) with the highest error correction that fits and the full quiet
+    zone of four modules; the page draws it 224 px wide, 7.7 px a module."""
     if not value:
         return mark_safe("")
-    svg = segno.make(value, error="m").svg_inline(scale=6, dark="#000", light="#fff", omitsize=True)
+    code = segno.make_qr(value, error="m", boost_error=True)
+    svg = code.svg_inline(scale=8, border=4, dark="#000", light="#fff", omitsize=True)
     return mark_safe(svg)  # noqa: S308 - segno's own SVG of a code we generated
 
 
@@ -135,3 +140,38 @@ def timespan(begins: dt.datetime | None, ends: dt.datetime | None) -> str:
 def live_stream_url() -> str:
     """Where live updates are served (settings.LIVE_STREAM_URL); empty when no stream process serves them."""
     return str(getattr(settings, "LIVE_STREAM_URL", ""))
+
+
+# One meaning per number: a resource's capacity, a window's and a proposal's quantity say what they count.
+@register.filter
+def capacity_text(resource: Any) -> str:
+    """What a resource holds per time block: "40 places per time block"; a hall (EXCLUSIVE) holds N
+    people but takes one booking per time block."""
+    n = int(resource.get("capacity") or 0)
+    if resource.get("bookingMode") == "EXCLUSIVE":
+        return ngettext("Holds %(n)s person · one booking per time block",
+                        "Holds %(n)s people · one booking per time block", n) % {"n": n}
+    return ngettext("%(n)s place per time block", "%(n)s places per time block", n) % {"n": n}
+
+
+@register.filter
+def window_capacity(window: Any, resource: Any) -> str:
+    """An opening-hours window's capacity on the resource page, in the words of `capacity_text`."""
+    if resource.get("bookingMode") == "EXCLUSIVE":
+        return gettext("one booking per time block")
+    n = int(window.get("capacity") or resource.get("capacity") or 0)
+    return ngettext("%(n)s place per time block", "%(n)s places per time block", n) % {"n": n}
+
+
+@register.filter
+def amount(quantity: Any, category: str) -> str:
+    """A need's or a proposal's quantity in its own unit: diners, cars, people; a hall's is the size of
+    the group using the whole hall (one booking per time block)."""
+    n = int(quantity or 0)
+    if category == "CANTEEN":
+        return ngettext("%(n)s diner", "%(n)s diners", n) % {"n": n}
+    if category == "PARKING":
+        return ngettext("%(n)s car", "%(n)s cars", n) % {"n": n}
+    if category == "HALL":
+        return ngettext("a group of %(n)s, the whole hall", "a group of %(n)s, the whole hall", n) % {"n": n}
+    return ngettext("%(n)s person", "%(n)s people", n) % {"n": n}

@@ -81,6 +81,8 @@ def resource(request: HttpRequest, rid: str) -> HttpResponse:
         "resource": node, "days": days, "week": week,
         "prev_week": week - dt.timedelta(days=7), "next_week": week + dt.timedelta(days=7),
         "this_week": monday_of(today()),
+        # a worker booking for one resident (from the resident's page) keeps them chosen on the way
+        "for_resident": "".join(ch for ch in request.GET.get("for", "") if ch.isalnum() or ch in "-_")[:64],
     })
 
 

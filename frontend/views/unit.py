@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from frontend import charts, labels, operations, timeutil
 from frontend.csvexport import csv_response
@@ -92,9 +93,15 @@ def kitchen_sheet(request: HttpRequest, rid: str) -> HttpResponse:
     resource = found(data["node"])
     if resource["unit"]["id"] != _unit_id(request):  # another unit's kitchen: not a page for this viewer
         raise Http404
+    lines = data["kitchenSheet"]
+    day_diets: dict[str, int] = {}
+    for line in lines:
+        for diet in line["dietCounts"]:
+            day_diets[diet["note"]] = day_diets.get(diet["note"], 0) + diet["diners"]
     return render_page(request, "frontend/unit/kitchen.html", {
-        "resource": resource, "lines": data["kitchenSheet"], "day": day,
-        "total": sum(line["confirmed"] for line in data["kitchenSheet"])})
+        "resource": resource, "lines": lines, "day": day,
+        "total": sum(line["confirmed"] for line in lines),
+        "day_diets": sorted(day_diets.items(), key=lambda item: (-item[1], item[0]))})
 
 
 @page(ADMIN)
@@ -265,14 +272,55 @@ def proposals(request: HttpRequest) -> HttpResponse:
                                                         "after": request.GET.get("after") or None})
     rows = result["allocations"]
     return render_page(request, "frontend/unit/proposals.html", {
-        "rows": [e["node"] for e in rows["edges"]], "page_info": rows["pageInfo"], "status": status,
-        "statuses": labels.ALLOCATION_STATUS, "form": DecisionForm()})
+        "groups": group_proposals([e["node"] for e in rows["edges"]]), "page_info": rows["pageInfo"],
+        "status": status, "statuses": labels.ALLOCATION_STATUS, "form": DecisionForm()})
+
+
+def group_proposals(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One group per need × resource (a run may propose a need's blocks at one resource separately), in
+    the order of their first block; each with its blocks by start, their total and the ids to answer."""
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        key = (row["need"]["id"], row["resource"]["id"])
+        group = groups.setdefault(key, {"need": row["need"], "resource": row["resource"],
+                                        "community": row["community"], "blocks": []})
+        group["blocks"].append(row)
+    for group in groups.values():
+        blocks = sorted(group["blocks"], key=lambda b: (b["startsOn"], b["startTime"], b["weekdays"]))
+        group.update(blocks=blocks, ids=[b["id"] for b in blocks],
+                     proposed=[b for b in blocks if b["status"] == "PROPOSED"],
+                     distance=min(b["distanceM"] for b in blocks),
+                     starts_on=min(b["startsOn"] for b in blocks), ends_on=max(b["endsOn"] for b in blocks))
+    return list(groups.values())
 
 
 @page(ADMIN)
 def respond(request: HttpRequest, aid: str) -> HttpResponse:
     return _yes_or_no(request, operation="RespondToAllocation", id_field="allocationId", object_id=aid,
                       yes_field="accept", back="frontend:proposals", said=(_("Accepted."), _("Declined.")))
+
+
+@page(ADMIN)
+def respond_group(request: HttpRequest) -> HttpResponse:
+    """POST: accept or decline a need's proposals at one resource together (respondToAllocations, all or
+    nothing); says how many and goes back to the proposals."""
+    if request.method != "POST":
+        return HttpResponseRedirect(reverse("frontend:proposals"))
+    form = DecisionForm(request.POST)
+    form.is_valid()
+    accept = request.POST.get("accept") == "1"
+    ids = [unslug(value) for value in request.POST.getlist("allocation") if value]
+    payload = operations.run(request, "RespondToAllocations", {"input": {
+        "allocationIds": ids, "accept": accept, "reason": form.cleaned_data.get("reason") or None}})
+    answer = payload["respondToAllocations"]
+    if answer["errors"]:
+        messages.error(request, answer["errors"][0]["message"])
+    else:
+        n = len(answer["allocations"] or [])
+        messages.success(request, (ngettext("%(n)s time block accepted.", "%(n)s time blocks accepted.", n) if accept
+                                   else ngettext("%(n)s time block declined.", "%(n)s time blocks declined.", n))
+                         % {"n": n})
+    return HttpResponseRedirect(reverse("frontend:proposals"))
 
 
 @page(ADMIN)

@@ -81,16 +81,17 @@ def proxy_book(request: HttpRequest) -> HttpResponse:
     """Book one slot for several residents at once (all or nothing); then print their slips."""
     rid = request.POST.get("resource") or request.GET.get("resource")
     start_text = request.POST.get("start") or request.GET.get("start", "")
+    for_resident = request.GET.get("for", "")
     if not rid or not start_text:
-        found_rows = operations.run(request, "FindResourcesAnywhere", {
-            "search": request.GET.get("search") or None, "availableFrom": timeutil.iso(timeutil.now()),
-            "availableTo": timeutil.iso(timeutil.now() + dt.timedelta(days=7))})["resources"]
-        return render_page(request, "frontend/worker/proxy_pick.html", {
-            "rows": [e["node"] for e in found_rows["edges"]], "search": request.GET.get("search", "")})
+        return _proxy_pick(request, for_resident)
     node, slot = slot_at(request, rid, start_text)
     full = slot is not None and slot["state"] == "FULL"
     people = [e["node"] for e in _residents(request, request.GET.get("search"))["edges"]]
-    chosen = request.POST.getlist("residents")
+    chosen = request.POST.getlist("residents") if request.method == "POST" else [for_resident] if for_resident else []
+    if for_resident and for_resident not in {slug(p["id"]) for p in people}:
+        person = operations.run(request, "ResidentDetail", {"id": unslug(for_resident)})["node"]
+        if person and "id" in person:
+            people.insert(0, person)
     if request.method == "POST":
         form = BookForm(request.POST, resource=node, full=full)
         if not chosen:
@@ -114,6 +115,32 @@ def proxy_book(request: HttpRequest) -> HttpResponse:
     return render_page(request, "frontend/worker/proxy_book.html", {"full": full,
         "resource": node, "slot": slot, "form": form.mark_errors(), "people": people,
         "chosen": set(chosen), "start": start_text, "rid": rid})
+
+
+def _proxy_pick(request: HttpRequest, for_resident: str) -> HttpResponse:
+    """The first step of proxy booking: resources with a free place this week, nearest to the worker's
+    community first (the API's `resources(near:)`), of one category if chosen; `for` names the resident
+    the worker books for (from the resident's page), carried to the resource and the booking form."""
+    category = request.GET.get("category") or None
+    if category not in labels.CATEGORY:
+        category = None
+    variables = {"search": request.GET.get("search") or None, "category": category,
+                 "availableFrom": timeutil.iso(timeutil.now()),
+                 "availableTo": timeutil.iso(timeutil.now() + dt.timedelta(days=7))}
+    home = ((viewer(request) or {}).get("community") or {}).get("location")
+    if home:
+        result = operations.run(request, "FindResources", {**variables, "near": home})["resources"]
+    else:
+        result = operations.run(request, "FindResourcesAnywhere", variables)["resources"]
+    person = None
+    if for_resident:
+        person = operations.run(request, "ResidentDetail", {"id": unslug(for_resident)})["node"]
+        if not person or "id" not in person:
+            for_resident, person = "", None
+    return render_page(request, "frontend/worker/proxy_pick.html", {
+        "rows": [e["node"] for e in result["edges"]], "search": request.GET.get("search", ""),
+        "category": category or "", "categories": labels.CATEGORY, "for_resident": for_resident,
+        "person": person})
 
 
 @page(WORKER)

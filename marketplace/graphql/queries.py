@@ -1,11 +1,12 @@
-"""Root query fields of the marketplace: node, me, subdistricts, communities, communityResidents, auditLog, myData."""
+"""Root query fields of the marketplace: node, me, subdistricts, communities, communityResidents, auditLog, myData,
+districtFigures."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import graphene
-from django.db.models import Q
+from django.db.models import Count, Q
 from graphql import GraphQLResolveInfo as Info
 
 from core.graphql.limits import declare_list_bound
@@ -23,6 +24,19 @@ from .types import (
 )
 
 
+class DistrictFigures(graphene.ObjectType):
+    """The district's headline figures, readable by anyone (counts only, no personal data)."""
+
+    subdistricts = graphene.NonNull(graphene.Int)
+    communities = graphene.NonNull(graphene.Int)
+    units = graphene.NonNull(graphene.Int, description="work units with at least one listed resource")
+    resources = graphene.NonNull(graphene.Int, description="listed (not archived) resources")
+    canteens = graphene.NonNull(graphene.Int)
+    parking_lots = graphene.NonNull(graphene.Int)
+    halls = graphene.NonNull(graphene.Int)
+    bathhouses = graphene.NonNull(graphene.Int)
+
+
 class MarketplaceQuery(graphene.ObjectType):
     node = node_field()
     me = graphene.Field(User)
@@ -35,10 +49,21 @@ class MarketplaceQuery(graphene.ObjectType):
                                            description="W: residents of their community, by name")
     audit_log = audit_log_field()
     my_data = my_data_field()
+    district_figures = graphene.NonNull(DistrictFigures, description="anyone, signed in or not")
 
     @staticmethod
     def resolve_me(root: Any, info: Info) -> models.User | None:
         return viewer_of(info)
+
+    @staticmethod
+    def resolve_district_figures(root: Any, info: Info) -> DistrictFigures:
+        listed = models.Resource.objects.listed()
+        by_category = dict(listed.values_list("category").annotate(n=Count("id")))
+        return DistrictFigures(
+            subdistricts=models.Subdistrict.objects.count(), communities=models.Community.objects.count(),
+            units=listed.values("unit_id").distinct().count(), resources=sum(by_category.values()),
+            canteens=by_category.get("CANTEEN", 0), parking_lots=by_category.get("PARKING", 0),
+            halls=by_category.get("HALL", 0), bathhouses=by_category.get("BATHHOUSE", 0))
 
     @staticmethod
     def resolve_subdistricts(root: Any, info: Info) -> list[models.Subdistrict]:

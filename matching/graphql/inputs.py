@@ -67,3 +67,14 @@ class RespondToAllocationInput(graphene.InputObjectType):
     idempotency_key = graphene.String()
 
     text_rules = {"reason": rule_of(Allocation, "decline_reason", multiline=True)}
+
+
+class RespondToAllocationsInput(graphene.InputObjectType):
+    """Several proposals answered alike, all or nothing (a need's blocks at one resource)."""
+
+    allocation_ids = graphene.NonNull(graphene.List(graphene.NonNull(graphene.ID)), description="1 to 100")
+    accept = graphene.NonNull(graphene.Boolean)
+    reason = graphene.String()
+    idempotency_key = graphene.String()
+
+    text_rules = {"reason": rule_of(Allocation, "decline_reason", multiline=True)}

@@ -1,4 +1,5 @@
-"""Matching mutations: postNeed, updateNeed, closeNeed, supportNeed, runMatching, respondToAllocation.
+"""Matching mutations: postNeed, updateNeed, closeNeed, supportNeed, runMatching, respondToAllocation,
+respondToAllocations.
 
 Handlers find the objects in the viewer's scope (NOT_FOUND otherwise) and call matching.services,
 which check the API's table and every rule.
@@ -17,7 +18,7 @@ from core.graphql.mutations import mutation_field
 from core.graphql.relay import scoped_object
 from marketplace.models import Subdistrict
 from matching.models import Need as Model
-from matching.services.allocations import respond_to_allocation
+from matching.services.allocations import respond_to_allocation, respond_to_allocations
 from matching.services.needs import NeedChanges, NeedFields, close_need, post_need, support_need, update_need
 from matching.services.runs import start_match_run
 
@@ -26,6 +27,7 @@ from .inputs import (
     CloseNeedInput,
     PostNeedInput,
     RespondToAllocationInput,
+    RespondToAllocationsInput,
     RunMatchingInput,
     SupportNeedInput,
     UpdateNeedInput,
@@ -131,6 +133,22 @@ def respond_to_allocation_handler(info: Info, data: Any) -> dict[str, Any]:
     return {"allocation": allocation}
 
 
+def respond_to_allocations_handler(info: Info, data: Any) -> dict[str, Any]:
+    scope = permissions.allocations(info.context.user)
+    allocations = [scoped_object(scope, global_id, "Allocation", field="allocationIds",
+                                 message=_("There is no such allocation."))
+                   for global_id in data.allocation_ids]
+    answered = respond_to_allocations(
+        actor=info.context.user,
+        allocations=allocations,
+        accept=data.accept,
+        reason=data.get("reason"),
+        idempotency_key=data.get("idempotency_key"),
+        now=info.context.now,
+    )
+    return {"allocations": answered}
+
+
 class MatchingMutation(graphene.ObjectType):
     post_need = mutation_field("postNeed", PostNeedInput, post_need_handler, returns={"need": Need})
     update_need = mutation_field("updateNeed", UpdateNeedInput, update_need_handler, returns={"need": Need})
@@ -148,4 +166,11 @@ class MatchingMutation(graphene.ObjectType):
         RespondToAllocationInput,
         respond_to_allocation_handler,
         returns={"allocation": Allocation},
+    )
+    respond_to_allocations = mutation_field(
+        "respondToAllocations",
+        RespondToAllocationsInput,
+        respond_to_allocations_handler,
+        returns={"allocations": graphene.List(graphene.NonNull(Allocation))},
+        description="all or nothing: the first refusal undoes the others",
     )

@@ -110,3 +110,29 @@ def _tell_workers(allocation: Allocation) -> None:
                 community_ids=[allocation.community_id], allocation_id=allocation.pk,
                 params={"accepted": allocation.status == AllocationStatus.ACCEPTED, "need": allocation.need.title,
                         "resource": allocation.resource.name})
+
+
+GROUP_MAX = 100
+
+
+@transaction.atomic
+def respond_to_allocations(*, actor: User, allocations: list[Allocation], accept: bool, reason: str | None = None,
+                           idempotency_key: str | None = None, now: dt.datetime | None = None) -> list[Allocation]:
+    """Accepts or declines several PROPOSED allocations (a need's blocks at one resource) all or nothing: each
+    goes through `respond_to_allocation` in this one transaction, and the first refusal undoes the others.
+
+    Raises ServiceError: INVALID (no allocation, more than GROUP_MAX, or one named twice), and whatever
+    `respond_to_allocation` raises for any of them."""
+    now = now or timezone.now()
+    pks = [a.pk for a in allocations]
+    if not pks or len(pks) > GROUP_MAX or len(set(pks)) != len(pks):
+        raise ServiceError.of(ErrorCode.INVALID, _("Name between 1 and 100 different proposals."), "allocationIds")
+    claim = claim_key(user=actor, key=idempotency_key, operation="respondToAllocations",
+                      payload={"allocations": pks, "accept": accept, "reason": reason})
+    if claim.replay is not None:
+        replayed = {a.pk: a for a in Allocation.objects.filter(pk__in=claim.replay["allocations"])}
+        return [replayed[pk] for pk in claim.replay["allocations"] if pk in replayed]
+    answered = [respond_to_allocation(actor=actor, allocation=a, accept=accept, reason=reason, now=now)
+                for a in sorted(allocations, key=lambda a: a.pk)]
+    claim.complete({"allocations": [a.pk for a in answered]})
+    return answered

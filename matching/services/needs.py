@@ -150,6 +150,12 @@ def validate_dates(errors: ErrorCollector, starts_on: dt.date, ends_on: dt.date,
         errors.add(ErrorCode.INVALID, _("A need may run for at most a year."), "endsOn")
 
 
+def validate_start_not_past(errors: ErrorCollector, starts_on: dt.date, ends_on: dt.date, today: dt.date) -> None:
+    """A new first day (of a need whose dates are otherwise valid) is today or later."""
+    if starts_on < today <= ends_on and starts_on <= ends_on:
+        errors.add(ErrorCode.INVALID, _("The first day is in the past: choose today or a later day."), "startsOn")
+
+
 def validate_target_group(errors: ErrorCollector, group: str) -> None:
     if group not in TargetGroup.values:
         errors.add(ErrorCode.INVALID, _("This value is not one of the allowed choices."), "targetGroup")
@@ -211,6 +217,7 @@ def post_need(*, actor: User, data: NeedFields, idempotency_key: str | None = No
     ends_next_day = bool(values.get("ends_next_day", False))
     validate_window(errors, values["start_time"], values["end_time"], ends_next_day)
     validate_dates(errors, values["starts_on"], values["ends_on"], _local_today(now))
+    validate_start_not_past(errors, values["starts_on"], values["ends_on"], _local_today(now))
     group = values.get("target_group", TargetGroup.ANYONE)
     validate_target_group(errors, group)
     if "max_distance_m" in values:
@@ -252,6 +259,8 @@ def update_need(*, actor: User, need: Need, changes: NeedChanges, now: dt.dateti
         validate_not_below_served(errors, values["quantity"], need.served_quantity)
     validate_dates(errors, values.get("starts_on", need.starts_on), values.get("ends_on", need.ends_on),
                    _local_today(now) if "ends_on" in values else dt.date.min)
+    if "starts_on" in values and values["starts_on"] != need.starts_on:
+        validate_start_not_past(errors, values["starts_on"], values.get("ends_on", need.ends_on), _local_today(now))
     if "max_distance_m" in values:
         validate_distance(errors, values["max_distance_m"])
     if "priority" in values:

@@ -55,6 +55,11 @@ class Session:
         self.base_url = base_url
         self.context = browser.new_context(viewport=viewport, locale=locale,
                                            extra_http_headers={"Accept-Language": locale})
+        # pytest-django's live_server is WSGI only, and POST /graphql/stream is the ASGI app's
+        # (config/asgi.py, tested end to end in tests/live/): here the stream answers at once with
+        # `complete`, so live.js neither fails (a console 404) nor reconnects.
+        self.context.route("**/graphql/stream", lambda route: route.fulfill(
+            status=200, content_type="text/event-stream", body="event: complete\ndata:\n\n"))
         self.page = self.context.new_page()
         self.page.set_default_timeout(15_000)
         self.errors: list[str] = []

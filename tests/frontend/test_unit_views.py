@@ -9,6 +9,7 @@ import pytest
 from booking.models import Slot
 from booking.services.bookings import BookingRequest, book_slot
 from marketplace.models import Resource
+from tests.factories import elderly_resident
 
 from .conftest import World
 from .helpers import client_for, gid
@@ -96,3 +97,20 @@ def test_gate_staff_cannot_publish_or_approve(world: World):
     before = Resource.objects.count()
     assert client.post("/unit/resources/new/", {**RESOURCE, **MANAGEMENT, **WINDOW}).status_code == 404
     assert Resource.objects.count() == before
+
+
+def test_the_kitchen_sheet_counts_each_dietary_note(world: World):
+    # given three places booked with 清真 (one booking of two) and one with 少盐 at tomorrow's first sitting
+    start = world.tomorrow_at(11)
+    book_slot(actor=world.resident, request=BookingRequest(resource=world.canteen, start=start, note="清真",
+                                                           quantity=2))
+    book_slot(actor=world.neighbour, request=BookingRequest(resource=world.canteen, start=start, note="清真"))
+    book_slot(actor=elderly_resident(world.community), request=BookingRequest(
+        resource=world.canteen, start=start, note="少盐"))
+    # when the kitchen opens the sheet of that day
+    day = start.date().isoformat()
+    page = client_for(world.gate).get(f"/unit/kitchen/{gid('Resource', world.canteen.pk)}/", {"date": day})
+    # then each note is listed once with its count, in the sitting and for the day
+    text = page.content.decode()
+    assert text.count("清真 <strong>×3</strong>") == 2
+    assert text.count("少盐 <strong>×1</strong>") == 2

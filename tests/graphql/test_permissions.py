@@ -61,6 +61,9 @@ def node_query(fragment: str) -> str:
 OPS: dict[str, Op] = {
     # ---- reads everyone may do
     "subdistricts": Op("{ subdistricts { name } }", lambda w: {}, lambda d: len(d["subdistricts"]), everyone(1)),
+    "districtFigures": Op("{ districtFigures { communities resources } }", lambda w: {},
+                          lambda d: (d["districtFigures"]["communities"], d["districtFigures"]["resources"]),
+                          everyone((2, 2))),
     "communities": Op("{ communities { totalCount } }", lambda w: {}, lambda d: d["communities"]["totalCount"],
                       everyone(2)),
     "resources": Op("{ resources { totalCount } }", lambda w: {}, lambda d: d["resources"]["totalCount"],
@@ -220,6 +223,11 @@ OPS: dict[str, Op] = {
     "respondToAllocation": Op(
         "mutation($id: ID!) { respondToAllocation(input: {allocationId: $id, accept: true}) { allocation { status } errors { code } } }",  # noqa: E501
         lambda w: {"id": w.gid(w.allocation)}, mutation_outcome("respondToAllocation"),
+        everyone("NOT_FOUND", ANON="UNAUTHENTICATED", UX="ok", W="PERMISSION_DENIED", S="PERMISSION_DENIED"),
+        mutation=True),
+    "respondToAllocations": Op(
+        "mutation($id: ID!) { respondToAllocations(input: {allocationIds: [$id], accept: true}) { allocations { status } errors { code } } }",  # noqa: E501
+        lambda w: {"id": w.gid(w.allocation)}, mutation_outcome("respondToAllocations"),
         everyone("NOT_FOUND", ANON="UNAUTHENTICATED", UX="ok", W="PERMISSION_DENIED", S="PERMISSION_DENIED"),
         mutation=True),
     "updateResident": Op(

@@ -245,3 +245,12 @@ def test_needs_are_visible_to_their_community_the_allocated_unit_and_staff(worke
     assert not Need.objects.visible_to(other_worker).exists()
     assert not Need.objects.visible_to(unit_admin(unit)).exists()
     assert not Need.objects.visible_to(None).exists()
+
+
+def test_a_new_need_cannot_start_in_the_past(worker):
+    # given today is 30 November (NOW); a need from yesterday to the end of December
+    error = refused(lambda: post_need(actor=worker, data=fields(starts_on=dt.date(2026, 11, 29)), now=NOW),
+                    ErrorCode.INVALID, "startsOn")
+    assert [str(e.message) for e in error.errors if e.field == "startsOn"]
+    # today is fine
+    assert post_need(actor=worker, data=fields(starts_on=dt.date(2026, 11, 30)), now=NOW).starts_on == NOW.date()
