@@ -9,6 +9,8 @@ from __future__ import annotations
 import ast
 import gettext
 import re
+import shutil
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -242,3 +244,17 @@ def test_home_page_is_chinese_by_default_and_english_with_the_language_cookie():
     assert '<html lang="en">' in english.content.decode()
     assert "<h1>District resource sharing</h1>" in english.content.decode()
     assert "区域资源共享" not in english.content.decode()
+
+
+@pytest.mark.parametrize("language", ["zh_Hans", "en"])
+def test_every_catalogue_compiles(language: str, tmp_path: Path):
+    # given gettext's own compiler (what compilemessages runs); a merge can leave an entry without msgstr
+    msgfmt = shutil.which("msgfmt")
+    if msgfmt is None:
+        pytest.skip("gettext's msgfmt is not installed")
+    po = Path(__file__).resolve().parents[1] / "locale" / language / "LC_MESSAGES" / "django.po"
+    # when
+    done = subprocess.run([msgfmt, "--check", "-o", str(tmp_path / "django.mo"), str(po)],
+                          capture_output=True, text=True, check=False)
+    # then
+    assert done.returncode == 0, done.stderr
