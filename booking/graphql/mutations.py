@@ -174,7 +174,7 @@ def check_in_handler(info: Info, data: Any) -> dict[str, Any]:
         if any(e.code == ErrorCode.NOT_FOUND for e in exc.errors):
             code_guesses.missed(info.context.user, now=info.context.now)
         raise
-    return {"booking": booking}
+    return {"booking": booking, "already_checked_in": booking.checked_in_at < info.context.now}
 
 
 def mark_notifications_read_handler(info: Info, data: Any) -> dict[str, Any]:
@@ -243,7 +243,9 @@ class BookingMutation(ResourceMutation, graphene.ObjectType):
         "checkIn",
         CheckInInput,
         check_in_handler,
-        returns={"booking": Booking},
+        returns={"booking": Booking, "already_checked_in": graphene.NonNull(
+            graphene.Boolean, description="the code had been used before (booking.checkedInAt says when)")},
+        defaults={"already_checked_in": False},
         description="from 30 min before start to the end",
     )
     mark_notifications_read = mutation_field(

@@ -224,6 +224,7 @@ class Booking(ScopedNode, graphene.ObjectType):
     check_in_code = graphene.String()
     calendar_url = graphene.String()
     no_show_cleared_at = graphene.Field(DateTime, description="set when a unit admin cleared this no-show")
+    checked_in_at = graphene.Field(DateTime, description="when the resident was checked in")
 
     @staticmethod
     def resolve_status_reason(root: Any, info: Info) -> str | None:

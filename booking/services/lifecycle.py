@@ -16,11 +16,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from booking.models import COUNTED, Booking, BookingStatus, Suspension
-from core.clock import current
+from core.clock import current, local
 from core.errors import ErrorCode, ServiceError
 from marketplace.models import Resource, User
 from marketplace.services import audit
@@ -145,8 +146,12 @@ def check_in(*, actor: User, code: str, resource: Resource | None = None, now: d
         raise ServiceError.of(ErrorCode.NOT_FOUND, _("No booking has this code."), "code")
     booking = _lock(candidates[0])
     if not booking.start - CHECK_IN_EARLY <= now <= booking.end:
-        raise ServiceError.of(ErrorCode.OUTSIDE_BOOKING_WINDOW, _("Check-in opens 30 minutes before the start."),
-                              "code")
+        starts = local(booking.start)
+        when = f"{date_format(starts, 'MONTH_DAY_FORMAT')} {starts:%H:%M}"
+        message = (_("This code is for %(when)s; check-in opens 30 minutes before the start.")
+                   if now < booking.start else _("This booking ended at %(end)s."))
+        raise ServiceError.of(ErrorCode.OUTSIDE_BOOKING_WINDOW,
+                              message % {"when": when, "end": f"{local(booking.end):%H:%M}"}, "code")
     if booking.status == BookingStatus.CHECKED_IN:
         return booking
     if booking.status != BookingStatus.CONFIRMED:

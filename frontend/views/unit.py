@@ -54,18 +54,23 @@ def today(request: HttpRequest) -> HttpResponse:
 def check_in(request: HttpRequest) -> HttpResponse:
     """POST a 6-digit code; answers with the result fragment (htmx) or the day's page."""
     form = CheckInForm(request.POST or None)
-    booking = None
+    booking, already = None, False
     if request.method == "POST" and form.is_valid():
         result = operations.run(request, "CheckIn", {"input": {"code": form.cleaned_data["code"].strip()}})
         payload = result["checkIn"]
         if payload["errors"]:
             apply_errors(form, payload["errors"], {"code": "code", "resourceId": "__all__"})
         else:
-            booking = payload["booking"]
+            booking, already = payload["booking"], payload["alreadyCheckedIn"]
             form = CheckInForm()
-    context = {"form": form.mark_errors(), "booking": booking}
+    context = {"form": form.mark_errors(), "booking": booking, "already": already}
     if request.htmx:  # type: ignore[attr-defined]
         return render_page(request, "frontend/unit/_check_in.html", context)
+    checked_at = timeutil.parse_datetime(booking["checkedInAt"] or "") if booking else None
+    if booking and already and checked_at is not None:
+        messages.warning(request, _("Already checked in at %(time)s: %(name)s") % {
+            "time": checked_at.strftime("%H:%M"), "name": booking["residentName"]})
+        return HttpResponseRedirect(reverse("frontend:unit-today"))
     if booking:
         messages.success(request, _("Checked in: %(name)s") % {"name": booking["residentName"]})
         return HttpResponseRedirect(reverse("frontend:unit-today"))

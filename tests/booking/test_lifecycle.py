@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from booking.models import Booking, BookingStatus, Slot, StandingBooking, Suspension
 from booking.services.jobs import extend_standing_bookings
@@ -204,3 +205,30 @@ def test_owners_are_told_once_per_effect(unit, admin, community):
     kinds = sorted(Notification.objects.values_list("user__username", "kind"))
     assert kinds == sorted([(first.username, "BOOKING_REJECTED"), (second.username, "WAITLIST_PROMOTED"),
                             (second.username, "BOOKING_APPROVED"), (third.username, "SLOT_CLOSED")])
+
+
+def test_an_early_code_says_which_day_it_is_for_and_a_late_one_when_it_ended(canteen, unit, alice):
+    # given tomorrow's booking (Tuesday 11:00) tried on Monday morning
+    gate = unit_staff(unit)
+    booking = book(alice, canteen, TUESDAY_11).booking
+    # when / then: in zh-hans the message names the day and time
+    with translation.override("zh-hans"):
+        with pytest.raises(ServiceError) as early:
+            check_in(actor=gate, code=booking.check_in_code, now=NOW)
+    assert early.value.code == ErrorCode.OUTSIDE_BOOKING_WINDOW
+    assert "12月1日 11:00" in str(early.value.errors[0].message)
+    with translation.override("en"):
+        with pytest.raises(ServiceError) as late:
+            check_in(actor=gate, code=booking.check_in_code, now=TUESDAY_11 + dt.timedelta(hours=1, minutes=1))
+    assert "ended at 12:00" in str(late.value.errors[0].message)
+
+
+def test_a_second_check_in_keeps_the_first_moment(canteen, unit, alice):
+    # given a booking checked in at 10:45
+    gate = unit_staff(unit)
+    booking = book(alice, canteen, TUESDAY_11).booking
+    first = check_in(actor=gate, code=booking.check_in_code, now=TUESDAY_11 - dt.timedelta(minutes=15))
+    # when the same code comes again at 11:05
+    again = check_in(actor=gate, code=booking.check_in_code, now=TUESDAY_11 + dt.timedelta(minutes=5))
+    # then it is the same check-in, at the first moment
+    assert again.pk == first.pk and again.checked_in_at == TUESDAY_11 - dt.timedelta(minutes=15)
