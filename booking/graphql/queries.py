@@ -12,7 +12,7 @@ from graphql import GraphQLResolveInfo as Info
 
 from booking.services import code_guesses
 from booking.services.availability import MAX_WINDOWS
-from booking.services.kitchen import kitchen_sheet
+from booking.services.kitchen import DIET_COUNTS_MAX, kitchen_sheet
 from booking.services.validators import normalise_plate
 from core.errors import ErrorCode, ServiceError
 from core.graphql.enums import BookingStatus, ResourceCategory, TargetGroup, value_of
@@ -174,3 +174,4 @@ class BookingQuery(graphene.ObjectType):
 
 
 declare_list_bound("Query", "kitchenSheet", MAX_WINDOWS)  # a line per slot of the day
+declare_list_bound("KitchenSheetLine", "dietCounts", DIET_COUNTS_MAX)

@@ -33,6 +33,9 @@ class KitchenSheetLine:
     diet_counts: list[DietCount] = field(default_factory=list)
 
 
+DIET_COUNTS_MAX = 50  # distinct notes a kitchen line lists (the most diners first)
+
+
 def count_diets(rows: list[tuple[str, int]]) -> list[DietCount]:
     """(note, quantity) of bookings -> one DietCount per distinct note (trimmed, spaces collapsed),
     the most diners first, then by note."""
@@ -41,7 +44,8 @@ def count_diets(rows: list[tuple[str, int]]) -> list[DietCount]:
         text = " ".join(note.split())
         if text:
             totals[text] += quantity
-    return [DietCount(note, n) for note, n in sorted(totals.items(), key=lambda item: (-item[1], item[0]))]
+    ranked = sorted(totals.items(), key=lambda item: (-item[1], item[0]))
+    return [DietCount(note, n) for note, n in ranked[:DIET_COUNTS_MAX]]
 
 
 def kitchen_sheet(*, viewer: User, resource: Resource, date: dt.date,

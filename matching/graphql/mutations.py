@@ -13,7 +13,9 @@ import graphene
 from django.utils.translation import gettext_lazy as _
 from graphql import GraphQLResolveInfo as Info
 
+from core.errors import ErrorCode, ServiceError
 from core.graphql.enums import value_of
+from core.graphql.limits import declare_list_bound
 from core.graphql.mutations import mutation_field
 from core.graphql.relay import scoped_object
 from marketplace.models import Subdistrict
@@ -133,7 +135,12 @@ def respond_to_allocation_handler(info: Info, data: Any) -> dict[str, Any]:
     return {"allocation": allocation}
 
 
+RESPOND_MANY_MAX = 100
+
+
 def respond_to_allocations_handler(info: Info, data: Any) -> dict[str, Any]:
+    if not 1 <= len(data.allocation_ids) <= RESPOND_MANY_MAX:
+        raise ServiceError.of(ErrorCode.INVALID, _("Answer 1 to 100 proposals at once."), "allocationIds")
     scope = permissions.allocations(info.context.user)
     allocations = [scoped_object(scope, global_id, "Allocation", field="allocationIds",
                                  message=_("There is no such allocation."))
@@ -174,3 +181,6 @@ class MatchingMutation(graphene.ObjectType):
         returns={"allocations": graphene.List(graphene.NonNull(Allocation))},
         description="all or nothing: the first refusal undoes the others",
     )
+
+
+declare_list_bound("RespondToAllocationsPayload", "allocations", RESPOND_MANY_MAX)
