@@ -9,7 +9,7 @@ subscribers open, in the same run.
 Servers, as docs/DEPLOY.md runs them in production: the web process is gunicorn with the gthread
 workers of config/gunicorn.conf.py (config.wsgi: the bookings), the stream process gunicorn with one
 uvicorn-worker (config.asgi: /graphql/stream), both with DJANGO_SETTINGS_MODULE=config.settings, on
-PostgreSQL (`--database-url`, created and migrated when missing) with Redis as the live broker, the
+PostgreSQL (`--database-url`, made afresh for each run from a migrated template) with Redis as the live broker, the
 cache (the rate limits) and the Celery broker (`--redis-url`; the tasks it leaves there are deleted at
 the end). Every run makes its own canteens and residents (tests/faults/scenarios.load_world).
 
@@ -102,18 +102,26 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
-def ensure_database(url: str, env: dict[str, str]) -> None:
+def fresh_database(url: str, env: dict[str, str]) -> None:
+    """`url`'s database, dropped and made again from `<name>_template` (created and migrated when
+    missing, migrated again when behind): every run starts from empty tables (the data factories'
+    names restart in each process) without migrating for half a minute."""
     import psycopg
 
     name = url.rsplit("/", 1)[1]
+    template = f"{name}_template"
     admin = url.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-    result = subprocess.run([PY, "-c", MANAGE, "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env,
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (template,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{template}"')
+    result = subprocess.run([PY, "-c", MANAGE, "migrate", "--no-input", "-v", "0"], cwd=ROOT,
+                            env={**env, "DATABASE_URL": url.rsplit("/", 1)[0] + "/" + template},
                             capture_output=True, text=True, timeout=600)
     if result.returncode != 0:
         raise RuntimeError(f"migrate failed: {result.stderr[-3000:]}")
+    with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
 
 
 def start_web(env: dict[str, str], workers: int | None) -> tuple[Process, int]:
@@ -474,7 +482,7 @@ def main() -> None:
     machine = {"cpus": os.cpu_count(), "cpu": _cpu_model(), "python": platform.python_version(),
                "postgres": _pg_version(args.database_url)}
     log(f"load average {os.getloadavg()}; preparing {args.database_url} ({residents} residents)")
-    ensure_database(args.database_url, env)
+    fresh_database(args.database_url, env)
     world = script(env, SETUP.format(residents=residents, sittings=8, days=3), timeout=900)
     live_resource, rp_resource = world["resources"]
     starts = world["starts"]
