@@ -520,7 +520,7 @@ def main() -> None:
             variables = {"r": live_resource, "from": starts[0], "to": starts[-1][:10] + "T23:59:59+08:00"}
             body = json.dumps({"query": SUBSCRIBE_SLOTS, "variables": variables}).encode()
             tokens: list[str | None] = ([None] * args.subscribers if args.anonymous
-                                        else list(world["tokens"][-args.subscribers:]))
+                                        else list(world["tokens"][len(world["tokens"]) - args.subscribers:]))
 
             async def with_subscribers() -> None:
                 subs = Subscribers(stream_port, body, tokens)
