@@ -5,7 +5,9 @@ Dates are relative to the real clock (pages run through the API with the real `n
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,6 +25,7 @@ from tests.factories import (
     unit_admin,
     unit_staff,
 )
+from tests.frontend.browser import PHONE, Session, open_browser
 
 TZ = ZoneInfo("Asia/Shanghai")
 PASSWORD = "demo-pass-1"
@@ -119,3 +122,29 @@ def populate(world: World) -> Things:
     return Things(canteen=gid("Resource", world.canteen.pk), parking=gid("Resource", world.parking.pk),
                   booking=gid("Booking", booking.pk), need=gid("Need", need.pk), run=gid("MatchRun", run.pk),
                   resident=gid("User", world.resident.pk))
+
+
+# --- the browser journeys' fixtures (tests/frontend/test_browser_*.py) -------------------------------------
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with open_browser() as b:
+        yield b
+
+
+@pytest.fixture
+def live_world(live_server, settings) -> World:  # type: ignore[no-untyped-def]
+    settings.MATCHING_TIME_LIMIT_S = 5.0
+    settings.MATCHING_DETERMINISTIC_TIME = 2.0
+    return build_world()
+
+
+@pytest.fixture
+def phone(browser, live_server) -> Iterator[Session]:  # type: ignore[no-untyped-def]
+    """A phone-sized page in zh-hans; afterwards no console error and no axe violation."""
+    s = Session(browser, live_server.url, viewport=PHONE, locale="zh-CN")
+    yield s
+    try:
+        assert s.errors == []
+        assert s.axe_violations() == []
+    finally:
+        s.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,8 +16,8 @@ from booking.services.bookings import BookingRequest, book_slot
 from booking.services.hours import WindowSpec
 from tests.factories import ResourceFactory
 
-from .browser import PHONE, Session, open_browser
-from .conftest import EVERY_DAY, PASSWORD, TZ, World, build_world, populate
+from .browser import Session
+from .conftest import EVERY_DAY, PASSWORD, TZ, World, populate
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,28 +35,6 @@ navigator.mediaDevices.getUserMedia = function () {
   return Promise.resolve(canvas.captureStream(5));
 };
 """
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with open_browser() as b:
-        yield b
-
-
-@pytest.fixture
-def live_world(live_server) -> World:  # type: ignore[no-untyped-def]
-    return build_world()
-
-
-@pytest.fixture
-def phone(browser, live_server) -> Iterator[Session]:  # type: ignore[no-untyped-def]
-    s = Session(browser, live_server.url, viewport=PHONE, locale="zh-CN")
-    yield s
-    try:
-        assert s.errors == []
-        assert s.axe_violations() == []
-    finally:
-        s.close()
 
 
 def _sitting_under_way(world: World) -> tuple[Any, dt.datetime]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,34 +15,10 @@ from booking.services.hours import WindowSpec
 from matching.models import Allocation, MatchRun, Need
 from tests.factories import ResourceFactory
 
-from .browser import PHONE, Session, at_home, open_browser
-from .conftest import EVERY_DAY, PASSWORD, TZ, World, build_world, populate
+from .browser import Session, at_home
+from .conftest import EVERY_DAY, PASSWORD, TZ, World, populate
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with open_browser() as b:
-        yield b
-
-
-@pytest.fixture
-def live_world(live_server, settings) -> World:  # type: ignore[no-untyped-def]
-    settings.MATCHING_TIME_LIMIT_S = 5.0
-    settings.MATCHING_DETERMINISTIC_TIME = 2.0
-    return build_world()
-
-
-@pytest.fixture
-def phone(browser, live_server) -> Iterator[Session]:  # type: ignore[no-untyped-def]
-    s = Session(browser, live_server.url, viewport=PHONE, locale="zh-CN")
-    yield s
-    try:
-        assert s.errors == []
-        assert s.axe_violations() == []
-    finally:
-        s.close()
 
 
 def _open_now(world: World) -> tuple[Any, dt.datetime]:

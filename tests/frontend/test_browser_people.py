@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
@@ -19,35 +17,11 @@ from booking.services.hours import WindowSpec
 from marketplace.models import Resource
 from tests.factories import ResourceFactory
 
-from .browser import PHONE, Session, open_browser
-from .conftest import EVERY_DAY, PASSWORD, World, build_world, populate
+from .browser import Session
+from .conftest import EVERY_DAY, PASSWORD, World, populate
 from .helpers import gid
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with open_browser() as b:
-        yield b
-
-
-@pytest.fixture
-def live_world(live_server, settings) -> World:  # type: ignore[no-untyped-def]
-    settings.MATCHING_TIME_LIMIT_S = 5.0
-    settings.MATCHING_DETERMINISTIC_TIME = 2.0
-    return build_world()
-
-
-@pytest.fixture
-def phone(browser, live_server) -> Iterator[Session]:  # type: ignore[no-untyped-def]
-    s = Session(browser, live_server.url, viewport=PHONE, locale="zh-CN")
-    yield s
-    try:
-        assert s.errors == []
-        assert s.axe_violations() == []
-    finally:
-        s.close()
 
 
 def overflow(session: Session) -> int:
