@@ -22,7 +22,7 @@ from celery import shared_task
 from django.core.cache import cache
 
 T = TypeVar("T")
-MARGIN_S = 60  # the lock outlives the task's hard limit by this much
+MARGIN_S = 5  # the lock outlives the task's hard limit by this much (a killed holder blocks no longer)
 
 
 class Lock:
