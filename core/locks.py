@@ -13,6 +13,8 @@ idempotent); it saves duplicated work.
 from __future__ import annotations
 
 import functools
+import os
+import socket
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,6 +27,22 @@ T = TypeVar("T")
 MARGIN_S = 5  # the lock outlives the task's hard limit by this much (a killed holder blocks no longer)
 
 
+def _holder_died(value: object) -> bool:
+    """Whether a lock value names a process of this host that no longer runs."""
+    if not isinstance(value, str) or value.count(":") < 2:
+        return False
+    host, pid, _ = value.split(":", 2)
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 class Lock:
     """A named lock held by one token; `release()` is a no-op for anyone but the holder."""
 
@@ -33,11 +51,17 @@ class Lock:
             raise ValueError("a lock needs a positive lifetime")
         self.key = f"lock:{name}"
         self.ttl = ttl
-        self.token = uuid.uuid4().hex
+        # who holds it: a process on a host, so a process of the same host can see that the holder died
+        self.token = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
         self.held = False
 
     def acquire(self) -> bool:
         self.held = bool(cache.add(self.key, self.token, timeout=self.ttl))
+        if not self.held and _holder_died(cache.get(self.key)):
+            # a holder killed on this host (kill -9, OOM) cannot release: take the lock over at once
+            # instead of waiting for it to expire; holders on other hosts are left to expiry
+            cache.delete(self.key)
+            self.held = bool(cache.add(self.key, self.token, timeout=self.ttl))
         return self.held
 
     def release(self) -> None:

@@ -89,3 +89,29 @@ def test_every_periodic_job_runs_under_the_one_singleton_lock(entry: str) -> Non
     # then: it did nothing and said so
     assert result == task.skipped_result
     assert task.time_limit is not None and task.soft_time_limit < task.time_limit
+
+
+def test_a_lock_whose_holder_died_on_this_host_is_taken_over() -> None:
+    # given a lock held by a process of this host that has ended (killed before it could release)
+    import socket
+    import subprocess
+    import sys
+
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                           text=True, check=True)
+    cache.set("lock:job", f"{socket.gethostname()}:{ended.stdout.strip()}:x", 60)
+    # when / then: another process takes it over at once
+    taker = Lock("job", ttl=60)
+    assert taker.acquire()
+    taker.release()
+
+
+def test_a_lock_of_a_running_holder_or_another_host_is_not_taken_over() -> None:
+    import os
+    import socket
+
+    cache.set("lock:job", f"{socket.gethostname()}:{os.getppid()}:x", 60)  # our parent runs
+    assert not Lock("job", ttl=60).acquire()
+    cache.set("lock:job", f"another-host:{os.getpid() + 1}:x", 60)
+    assert not Lock("job", ttl=60).acquire()
+    cache.delete("lock:job")
