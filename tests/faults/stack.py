@@ -92,9 +92,6 @@ def app_env(database_url: str, broker_url: str = "", **extra: str) -> dict[str, 
                 "CELERY_BROKER_URL": broker_url, "DJANGO_DEBUG": "0", "DJANGO_HTTPS": "0",
                 "DJANGO_SECRET_KEY": SECRET, "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
                 "LOG_LEVEL": "WARNING", "DB_CONN_MAX_AGE": "60", "PYTHONUNBUFFERED": "1", **extra})
-    if broker_url.startswith("redis://") and "CACHE_URL" not in extra:
-        # as docs/DEPLOY.md runs production: the shared cache (limits, locks) on Redis, beside the broker
-        env["CACHE_URL"] = broker_url.rsplit("/", 1)[0] + "/3"
     return env
 
 
