@@ -281,6 +281,8 @@ LIVE_WORKER_THREADS = int(os.environ.get("LIVE_WORKER_THREADS", "8"))
 LIVE_POLL_SECONDS = float(os.environ.get("LIVE_POLL_SECONDS", "0.2"))
 LIVE_BACKOFF_SECONDS = float(os.environ.get("LIVE_BACKOFF_SECONDS", "5"))  # publishing pauses after a failure
 LIVE_OPEN_OPERATION = "core.graphql.streaming.open_operation"
+# One re-read per event for the streams that would get the same answer (core/live/sharing.py); 0: per stream
+LIVE_SHARE_ANSWERS = os.environ.get("LIVE_SHARE_ANSWERS", "1") != "0"
 
 # --- The district -----------------------------------------------------------------------------
 # The service area's bounding box (GCJ-02). The default covers Beijing's central districts, so the

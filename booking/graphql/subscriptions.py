@@ -6,11 +6,18 @@ answer) and returns a listener of the topic the services publish to after commit
 live.py, booking/notifications/services.py). Each `resolve_…` gets the event as its root and re-reads
 the object through the viewer's scope: what a subscriber sees (`remaining` with their community's
 quota, a notification of their own) is never taken from the event.
+
+slotsChanged is declared shareable (core/graphql/sharing.py): of a Slot, only `remaining`,
+`quotaRemaining` and `state` depend on the viewer, and only through `_quota_class` (the home community
+whose quota counts, and the groups the viewer belongs to on the slot's day); streams alike in that,
+document, variables and language get one re-read per event. A selection of `resource` or `myBooking`
+(which show per-viewer things) is answered per stream.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Hashable
 from typing import Any
 
 import graphene
@@ -19,10 +26,12 @@ from graphql import GraphQLResolveInfo as Info
 
 from booking.models import Slot as SlotRow
 from booking.services.slots import view_of
+from core.clock import local_date
 from core.errors import ErrorCode
 from core.graphql.errors import coded_error
 from core.graphql.relay import decode_int_id
 from core.graphql.scalars import DateTime
+from core.graphql.sharing import declare_shared
 from core.live.executor import run_sync
 from core.live.hub import listen
 from marketplace.graphql import permissions as marketplace_permissions
@@ -38,6 +47,20 @@ def _slot_key(topic: str, payload: dict[str, Any]) -> int:
 
 def _notification_key(topic: str, payload: dict[str, Any]) -> int:
     return int(payload["notification"])
+
+
+def _quota_class(user: Any, event: dict[str, Any]) -> Hashable:
+    """All a Slot's shareable fields know of the viewer (Slot.resolve_remaining, _viewer_quota): signed
+    in or not, the home community, and the eligible groups on the slot's day (the event's `start`)."""
+    if user is None:
+        return ("anonymous",)
+    day = local_date(dt.datetime.fromtimestamp(float(event["start"]), dt.UTC))
+    return ("signed-in", user.home_community_id, tuple(user.eligible_groups(day)))
+
+
+declare_shared("slotsChanged", viewer_class=_quota_class, fields={
+    "Slot": {"id", "start", "end", "capacity", "booked", "held", "remaining", "quotaRemaining", "closed", "sex",
+             "state"}})
 
 
 class BookingSubscription(graphene.ObjectType):

@@ -48,6 +48,7 @@ from .execution import (
     request_error,
 )
 from .limits import check_limits
+from .sharing import Shared, share_key, shared_of
 
 MAX_BODY_BYTES = 100_000
 
@@ -85,6 +86,15 @@ class StreamOperation:
     operation: OperationDefinitionNode
     variables: dict[str, Any] | None
     language: str
+    text: str = ""
+    shared: Shared | None = None  # set when the whole selection may share answers (sharing.py)
+
+    def share_key(self, root: dict[str, Any]) -> Any:
+        """Streams of equal keys get the same answer to `root` (core/live/sharing.py); None: not shared."""
+        return share_key(shared=self.shared, text=self.text,
+                         operation_name=self.operation.name.value if self.operation.name else None,
+                         variables=self.variables, language=self.language, token_scopes=self.token_scopes,
+                         user=self.user, event=root)
 
     @property
     def user_key(self) -> str | None:
@@ -183,4 +193,5 @@ def open_operation(request: HttpRequest) -> StreamOperation | Refusal:
         if limit_errors:
             return Refusal(200, _errors(limit_errors), in_stream=True)
     return StreamOperation(request=request, user=viewer.user, token_scopes=viewer.token_scopes, schema=schema,
-                           document=document, operation=operation, variables=body["variables"], language=language)
+                           document=document, operation=operation, variables=body["variables"], language=language,
+                           text=body["query"], shared=shared_of(schema, document, operation))

@@ -5,11 +5,17 @@ its `accept` test lets through. Events with the same `key` that wait for a slow 
 (the subscriber re-reads the object anyway, so one re-read shows the latest state); more than
 LIVE_MAX_PENDING distinct waiting events end the stream. When the broker fails, every listener ends
 with BrokerUnavailable; the next listener opens the broker again.
+
+The hub numbers the events it reads (`seq`) and holds the process's `SharedAnswers` (sharing.py): after
+iterating a listener, `listener.event` is the (topic, payload) identity and `listener.seq` the number of
+the event just returned, which is what decides whether an answer computed for another stream is fresh
+enough for it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
@@ -20,6 +26,7 @@ from django.utils.translation import gettext
 from graphql import GraphQLError
 
 from .brokers import Broker, BrokerUnavailable, Reader, broker_url, get_broker
+from .sharing import SharedAnswers
 
 logger = logging.getLogger("core.live")
 
@@ -35,12 +42,14 @@ class Listener:
         self.topics = frozenset(topics)
         self.key = key
         self.accept = accept
-        self.pending: OrderedDict[Hashable, dict[str, Any]] = OrderedDict()
+        self.pending: OrderedDict[Hashable, tuple[Hashable, int, dict[str, Any]]] = OrderedDict()
+        self.event: Hashable = None  # the identity of the event last returned: (topic, canonical payload)
+        self.seq = 0  # the hub's number of the event last returned
         self.ready = asyncio.Event()
         self.error: BaseException | None = None
         self.max_pending = int(getattr(settings, "LIVE_MAX_PENDING", 1000))
 
-    def push(self, topic: str, payload: dict[str, Any]) -> None:
+    def push(self, topic: str, payload: dict[str, Any], event: Hashable = None, seq: int = 0) -> None:
         if self.error is not None:
             return
         try:
@@ -49,7 +58,8 @@ class Listener:
             key = self.key(topic, payload)
         except (KeyError, TypeError, ValueError):
             return  # a malformed event is not this stream's concern
-        self.pending[key] = payload  # a waiting event of the same key is replaced (keeps its place)
+        # a waiting event of the same key is replaced (keeps its place): the later one is the fresher
+        self.pending[key] = (event, seq, payload)
         if len(self.pending) > self.max_pending:
             self.fail(TooFarBehind())
         self.ready.set()
@@ -70,7 +80,7 @@ class Listener:
             await self.ready.wait()
         if self.error is not None:
             raise self.error
-        _key, payload = self.pending.popitem(last=False)
+        _key, (self.event, self.seq, payload) = self.pending.popitem(last=False)
         return payload
 
     async def aclose(self) -> None:
@@ -84,6 +94,8 @@ class Hub:
         self.reader: Reader | None = None
         self.task: asyncio.Task[None] | None = None
         self.lock = asyncio.Lock()
+        self.seq = 0  # events read so far; an event's number is the value after it was read
+        self.shared = SharedAnswers(lambda: self.seq)
 
     async def attach(self, listener: Listener) -> None:
         """Registers the listener once the broker is subscribed (raises BrokerUnavailable)."""
@@ -110,8 +122,12 @@ class Hub:
         error: BaseException = BrokerUnavailable("the broker's reader stopped")
         try:
             async for topic, payload in reader.read():
-                for listener in list(self.by_topic.get(topic, ())):
-                    listener.push(topic, payload)
+                self.seq += 1
+                listeners = list(self.by_topic.get(topic, ()))
+                if listeners:
+                    event = _identity(topic, payload)
+                    for listener in listeners:
+                        listener.push(topic, payload, event, self.seq)
         except asyncio.CancelledError:
             error = BrokerUnavailable("the process is shutting down")
             raise
@@ -124,6 +140,14 @@ class Hub:
                     listener.fail(error)
             self.by_topic.clear()
             await reader.close()
+
+
+def _identity(topic: str, payload: dict[str, Any]) -> Hashable:
+    """What makes two events the same event for the streams (None: not comparable, never shared)."""
+    try:
+        return topic, json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return None
 
 
 _hubs: dict[tuple[int, str], Hub] = {}

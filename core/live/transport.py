@@ -144,11 +144,26 @@ async def stream_app(scope: Scope, receive: Receive, send: Send) -> None:
         streams.release(user_key)
 
 
+async def _answer(opened: Any, source: Any, root: Any) -> bytes:
+    """The `next` event for `root`: shared with the streams of the same share key (sharing.py) when the
+    operation offers one and LIVE_SHARE_ANSWERS is on, else executed for this stream alone."""
+    share_key = getattr(opened, "share_key", None)
+    hub, event = getattr(source, "hub", None), getattr(source, "event", None)
+    key = share_key(root) if share_key is not None and hub is not None and event is not None else None
+    if key is None or not getattr(settings, "LIVE_SHARE_ANSWERS", True):
+        return _sse("next", await run_sync(opened.execute, root))
+
+    def execute() -> bytes:
+        return _sse("next", opened.execute(root))
+
+    return await hub.shared.answer((key, event), source.seq, lambda: run_sync(execute))
+
+
 async def _pump(opened: Any, source: Any, write: Callable[[bytes], Awaitable[None]]) -> None:
     """Sends a `next` for each event of the subscription's source until it ends."""
     try:
         async for root in source:
-            await write(_sse("next", await run_sync(opened.execute, root)))
+            await write(await _answer(opened, source, root))
     except (BrokerUnavailable, TooFarBehind) as exc:
         with translation.override(_language_of(opened)):
             if isinstance(exc, BrokerUnavailable):
