@@ -1,0 +1,135 @@
+"""The web app's live updates in a real Chromium (issue 15, "the web app shows places left changing live").
+
+pytest-django's live server speaks WSGI only, so here one uvicorn serves config.asgi in a thread of the
+test process: the pages and POST /graphql/stream together, with LIVE_STREAM_URL set (the test settings
+leave it empty) and the memory broker, so a booking committed by a request of the same server reaches
+the page's stream. Bookings are made by other sessions, through /graphql/ with a bearer token.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import httpx
+import pytest
+from graphql_relay import to_global_id
+
+from marketplace.models import User
+from marketplace.services.tokens import issue_token
+from tests.factories import resident
+
+from .browser import PHONE, Session
+from .conftest import PASSWORD, World, build_world
+from .helpers import gid
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+BOOK = """mutation($input: BookSlotInput!) { bookSlot(input: $input) { booking { id status } errors { code } } }"""
+
+
+class AsgiServer:
+    """config.asgi under uvicorn in a thread, on a free port of 127.0.0.1."""
+
+    def __init__(self) -> None:
+        import uvicorn
+
+        from config.asgi import application
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.server = uvicorn.Server(uvicorn.Config(application, host="127.0.0.1", port=self.port,
+                                                    log_level="warning", lifespan="on"))
+        self.thread = threading.Thread(target=self.server.run, name="asgi-server", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> AsgiServer:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:  # uvicorn sets it once it listens
+            assert self.thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(20)
+
+
+@pytest.fixture
+def asgi(transactional_db: None, settings: Any) -> Iterator[AsgiServer]:
+    settings.LIVE_STREAM_URL = "/graphql/stream"
+    settings.LIVE_BROKER_URL = "memory://"
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+    with AsgiServer() as server:
+        yield server
+
+
+@pytest.fixture
+def world(asgi: AsgiServer) -> World:
+    return build_world()
+
+
+@pytest.fixture
+def live_phone(browser: Any, asgi: AsgiServer) -> Iterator[Session]:
+    """A phone-sized page in zh-hans on the ASGI server, with the real stream (not the harness's stub)."""
+    s = Session(browser, asgi.url, viewport=PHONE, locale="zh-CN")
+    s.context.unroute("**/graphql/stream")
+    yield s
+    try:
+        assert s.errors == []
+        assert s.axe_violations() == []
+    finally:
+        s.close()
+
+
+def _book(server: AsgiServer, user: User, resource_gid: str, start: str) -> dict[str, Any]:
+    """A booking made by another session: `user`'s bearer token, POST /graphql/."""
+    answer = httpx.post(f"{server.url}/graphql/", timeout=20, headers={"Authorization": f"Bearer {issue_token(user=user)}"},
+                        json={"query": BOOK, "variables": {"input": {"resourceId": resource_gid, "start": start}}})
+    payload = answer.json()["data"]["bookSlot"]
+    assert payload["errors"] == [], payload
+    return payload  # type: ignore[no-any-return]
+
+
+def _open_resource_page(s: Session, path: str) -> None:
+    """Opens the page and returns once its slots stream is subscribed (the stream's headers follow the
+    subscription, core/live/transport.py), and marks the document to tell a reload from a live change."""
+    with s.page.expect_response(lambda r: r.url.endswith("/graphql/stream") and r.status == 200):
+        s.go(path)
+    s.page.evaluate("window.__sameDocument = true")
+
+
+def test_places_left_change_on_the_page_when_someone_else_books(
+        browser: Any, asgi: AsgiServer, world: World, live_phone: Session) -> None:
+    from playwright.sync_api import expect
+
+    # given a resident on a phone in Chinese, on the canteen's page with its week of sittings
+    s = live_phone
+    s.sign_in("resident", PASSWORD)
+    _open_resource_page(s, f"/resources/{gid('Resource', world.canteen.pk)}/")
+    assert s.page.locator("html").get_attribute("lang") == "zh-hans"
+    first = s.page.locator("a.slot.free").first
+    href = first.get_attribute("href")
+    assert href is not None
+    start = parse_qs(urlparse(href).query)["start"][0]
+    slot = s.page.locator(f'a.slot[href="{href}"]')
+    assert "剩余40" in slot.inner_text()
+    # when a neighbour books that sitting through the API, from another session
+    _book(asgi, world.neighbour, to_global_id("Resource", world.canteen.pk), start)
+    # then the page shows one place fewer, without a reload
+    expect(slot).to_contain_text("剩余39", timeout=10_000)
+    assert s.page.evaluate("window.__sameDocument") is True
+    # and again for the next booking (the stream stays open)
+    _book(asgi, resident(world.community, username="third"), to_global_id("Resource", world.canteen.pk), start)
+    expect(slot).to_contain_text("剩余38", timeout=10_000)
+    assert s.page.evaluate("window.__sameDocument") is True
+    s.screenshot("resident-phone-places-left-live-zh")
