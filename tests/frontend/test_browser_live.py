@@ -93,18 +93,29 @@ def live_phone(browser: Any, asgi: AsgiServer) -> Iterator[Session]:
 
 def _book(server: AsgiServer, user: User, resource_gid: str, start: str) -> dict[str, Any]:
     """A booking made by another session: `user`'s bearer token, POST /graphql/."""
-    answer = httpx.post(f"{server.url}/graphql/", timeout=20, headers={"Authorization": f"Bearer {issue_token(user=user)}"},
+    token = issue_token(user=user)
+    answer = httpx.post(f"{server.url}/graphql/", timeout=20, headers={"Authorization": f"Bearer {token}"},
                         json={"query": BOOK, "variables": {"input": {"resourceId": resource_gid, "start": start}}})
     payload = answer.json()["data"]["bookSlot"]
     assert payload["errors"] == [], payload
     return payload  # type: ignore[no-any-return]
 
 
-def _open_resource_page(s: Session, path: str) -> None:
-    """Opens the page and returns once its slots stream is subscribed (the stream's headers follow the
-    subscription, core/live/transport.py), and marks the document to tell a reload from a live change."""
-    with s.page.expect_response(lambda r: r.url.endswith("/graphql/stream") and r.status == 200):
-        s.go(path)
+def _open_with_streams(s: Session, path: str, *fields: str) -> None:
+    """Opens the page and returns once its streams of these subscription `fields` are subscribed (a
+    stream's response headers follow its subscription, core/live/transport.py); then marks the document,
+    to tell a reload from a live change."""
+
+    def subscribed(response: Any) -> list[str]:
+        if not response.url.endswith("/graphql/stream") or response.status != 200:
+            return []
+        return [f for f in fields if f in (response.request.post_data or "")]
+
+    seen: set[str] = set()
+    s.page.on("response", lambda r: seen.update(subscribed(r)))
+    s.go(path)
+    while not seen.issuperset(fields):  # Playwright delivers events only inside its calls: none is missed
+        s.page.wait_for_event("response", predicate=lambda r: bool(subscribed(r)))
     s.page.evaluate("window.__sameDocument = true")
 
 
@@ -115,7 +126,7 @@ def test_places_left_change_on_the_page_when_someone_else_books(
     # given a resident on a phone in Chinese, on the canteen's page with its week of sittings
     s = live_phone
     s.sign_in("resident", PASSWORD)
-    _open_resource_page(s, f"/resources/{gid('Resource', world.canteen.pk)}/")
+    _open_with_streams(s, f"/resources/{gid('Resource', world.canteen.pk)}/", "slotsChanged")
     assert s.page.locator("html").get_attribute("lang") == "zh-hans"
     first = s.page.locator("a.slot.free").first
     href = first.get_attribute("href")
@@ -133,3 +144,25 @@ def test_places_left_change_on_the_page_when_someone_else_books(
     expect(slot).to_contain_text("剩余38", timeout=10_000)
     assert s.page.evaluate("window.__sameDocument") is True
     s.screenshot("resident-phone-places-left-live-zh")
+
+
+def test_my_booking_and_the_message_badge_appear_live_when_i_book_elsewhere(
+        browser: Any, asgi: AsgiServer, world: World, live_phone: Session) -> None:
+    from playwright.sync_api import expect
+
+    # given the resident's canteen page open on her phone, no new messages
+    s = live_phone
+    s.sign_in("resident", PASSWORD)
+    _open_with_streams(s, f"/resources/{gid('Resource', world.canteen.pk)}/", "slotsChanged", "notificationAdded")
+    badge = s.page.locator("[data-live-notifications]")
+    assert badge.get_attribute("hidden") is not None
+    href = s.page.locator("a.slot.free").first.get_attribute("href")
+    assert href is not None
+    start = parse_qs(urlparse(href).query)["start"][0]
+    # when she books that sitting from another device (her own token, through the API)
+    _book(asgi, world.resident, to_global_id("Resource", world.canteen.pk), start)
+    # then the message badge counts the confirmation and the sitting shows as hers, without a reload
+    expect(badge).to_have_text("1", timeout=10_000)
+    assert badge.get_attribute("hidden") is None
+    expect(s.page.locator("a.slot.mine")).to_contain_text("您已预约此时段", timeout=10_000)
+    assert s.page.evaluate("window.__sameDocument") is True
