@@ -458,6 +458,8 @@ def main() -> None:
     parser.add_argument("--web-workers", type=int, default=None, help="default: config/gunicorn.conf.py's")
     parser.add_argument("--stream-workers", type=int, default=1)
     parser.add_argument("--anonymous", action="store_true", help="subscribers without a token")
+    parser.add_argument("--no-share", action="store_true",
+                        help="LIVE_SHARE_ANSWERS=0: each stream re-reads each event itself (the code before sharing)")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL",
                                                                  "postgres://postgres@127.0.0.1:5432/mk_livebench"))
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
@@ -474,7 +476,8 @@ def main() -> None:
 
     prefix = f"bench-live-{uuid.uuid4().hex[:8]}:"
     env = app_env(args.database_url, args.redis_url, CACHE_URL=args.redis_url, LIVE_BROKER_URL=args.redis_url,
-                  LIVE_CHANNEL_PREFIX=prefix, LIVE_MAX_STREAMS_PER_PROCESS=str(max(2000, args.subscribers + 10)))
+                  LIVE_CHANNEL_PREFIX=prefix, LIVE_MAX_STREAMS_PER_PROCESS=str(max(2000, args.subscribers + 10)),
+                  LIVE_SHARE_ANSWERS="0" if args.no_share else "1")
     server_env = {**env, "DJANGO_SETTINGS_MODULE": "config.settings", "WEB_TIMEOUT": "60"}
     live_count = int(args.rate * args.seconds)
     rp_residents = 1500
@@ -490,6 +493,7 @@ def main() -> None:
     web = stream = None
     ctx = multiprocessing.get_context("spawn")
     report: dict[str, Any] = {"subscribers": args.subscribers, "rate": args.rate, "seconds": args.seconds,
+                              "shared_answers": not args.no_share,
                               "slots": args.slots, "rp_concurrency": args.rp_concurrency, "machine": machine}
     try:
         web, web_port = start_web(server_env, args.web_workers)
@@ -571,7 +575,8 @@ def main() -> None:
 
 def summary(r: dict[str, Any]) -> str:
     lines = [f"live updates: {r['subscribers']} subscribers, {r['rate']:g} bookings/s for {r['seconds']:g} s "
-             f"on {r['slots']} sittings; {r['machine']['cpus']} cores ({r['machine']['cpu']})"]
+             f"on {r['slots']} sittings; {r['machine']['cpus']} cores ({r['machine']['cpu']}); answers "
+             f"{'shared' if r.get('shared_answers', True) else 'per stream (--no-share)'}"]
     if "open_s" in r:
         lines.append(f"  opened {r['opened']} streams in {r['open_s']} s, refused {r['refused'] or 0}")
     if "live" in r:

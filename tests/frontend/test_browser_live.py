@@ -166,3 +166,33 @@ def test_my_booking_and_the_message_badge_appear_live_when_i_book_elsewhere(
     assert badge.get_attribute("hidden") is None
     expect(s.page.locator("a.slot.mine")).to_contain_text("您已预约此时段", timeout=10_000)
     assert s.page.evaluate("window.__sameDocument") is True
+
+
+def test_the_match_run_page_follows_progress_from_the_stream(
+        browser: Any, asgi: AsgiServer, world: World, live_phone: Session) -> None:
+    from django.db import transaction
+    from django.utils import timezone
+    from playwright.sync_api import expect
+
+    from matching.models import MatchRun
+    from matching.services.runs import fail_run, run_changed
+
+    # given a run that a worker is solving, 30 % done, and district staff on its page
+    now = timezone.now()
+    run = MatchRun.objects.create(status="RUNNING", created_at=now, horizon_start=now.date(), heartbeat_at=now,
+                                  progress=0.3)
+    s = live_phone
+    s.sign_in("staff", PASSWORD)
+    _open_with_streams(s, f"/district/runs/{gid('MatchRun', run.pk)}/", "matchRunProgress")
+    status = s.page.locator("#run [role=status]")
+    expect(status).to_contain_text("30%")
+    # when the worker reports progress (as a worker process does: update, then an event after commit)
+    with transaction.atomic():
+        MatchRun.objects.filter(pk=run.pk).update(progress=0.6, heartbeat_at=timezone.now())
+        run_changed(run.pk)
+    # then the page shows it without a reload
+    expect(status).to_contain_text("60%", timeout=10_000)
+    # and when the run fails, the page shows the end and the error
+    fail_run(run.pk, "求解器超时")
+    expect(s.page.locator("#run .error")).to_have_text("求解器超时", timeout=10_000)
+    assert s.page.evaluate("window.__sameDocument") is True

@@ -3,7 +3,7 @@
 // Pages opt in with data attributes; without JavaScript they work as before (a reload shows the news).
 //   [data-live-slots][data-resource][data-week]  slotsChanged for that week: the element is re-fetched
 //                                                from the page (places left, full/free) on each change
-//   [data-live-run]                              matchRunProgress: fires htmx's "live-update" on #run
+//   [data-live-run]                              matchRunProgress: #run is replaced by its fragment
 //   [data-live-notifications]                    notificationAdded: the badge counts new messages, and
 //                                                [data-live-refresh] regions (a booking's status) re-fetch
 (function () {
@@ -67,12 +67,34 @@
     connect();
   }
 
-  function refetch(selector) {
-    fetch(location.href, {credentials: "same-origin"}).then(function (r) { return r.text(); }).then(function (html) {
-      var fresh = new DOMParser().parseFromString(html, "text/html");
-      document.querySelectorAll(selector).forEach(function (el, i) {
-        var replacement = fresh.querySelectorAll(selector)[i];
-        if (replacement) { el.innerHTML = replacement.innerHTML; }
+  // One re-read at a time: a change announced while a re-read is under way runs one more afterwards. Without
+  // this a change that arrived mid-request was lost (htmx drops a trigger on an element that is already
+  // requesting, and that request may have read the state before the change), or an older answer landed last.
+  function serial(read) {
+    var busy = false, again = false;
+    function run() {
+      if (busy) { again = true; return; }
+      busy = true;
+      again = false;
+      read().catch(function () {}).then(function () {
+        busy = false;
+        if (again) { run(); }
+      });
+    }
+    return run;
+  }
+
+  function refetcher(selector) {
+    return serial(function () {
+      return fetch(location.href, {credentials: "same-origin"}).then(function (r) {
+        if (!r.ok) { throw new Error("HTTP " + r.status); }
+        return r.text();
+      }).then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        document.querySelectorAll(selector).forEach(function (el, i) {
+          var replacement = fresh.querySelectorAll(selector)[i];
+          if (replacement) { el.innerHTML = replacement.innerHTML; }
+        });
       });
     });
   }
@@ -80,31 +102,42 @@
   function liveSlots(el) {
     var from = new Date(el.dataset.week + "T00:00:00+08:00");
     var to = new Date(from.getTime() + 7 * 24 * 3600 * 1000);
-    var pending = null;
+    var pending = null, refetch = refetcher("[data-live-slots]");
     subscribe("subscription($r: ID!, $from: DateTime!, $to: DateTime!) { " +
               "slotsChanged(resourceId: $r, from: $from, to: $to) { id remaining closed } }",
               {r: el.dataset.resource, from: from.toISOString(), to: to.toISOString()},
               function () {
                 // coalesce a burst of changes into one re-read of the week
-                if (pending === null) { pending = setTimeout(function () { pending = null; refetch("[data-live-slots]"); }, 300); }
+                if (pending === null) { pending = setTimeout(function () { pending = null; refetch(); }, 300); }
               });
   }
 
+  // The run's fragment (#run's hx-get, rendered for htmx) replaces #run after each event, one at a time;
+  // once the run has ended the fragment carries no data-live-run and the stream completes.
   function liveRun(el) {
+    var url = el.getAttribute("hx-get") || location.pathname;
+    var refresh = serial(function () {
+      return fetch(url, {credentials: "same-origin", headers: {"HX-Request": "true"}}).then(function (r) {
+        if (!r.ok) { throw new Error("HTTP " + r.status); }
+        return r.text();
+      }).then(function (html) {
+        var run = document.getElementById("run");
+        if (!run) { return; }
+        run.outerHTML = html;
+        if (window.htmx) { window.htmx.process(document.getElementById("run")); }
+      });
+    });
     subscribe("subscription($id: ID!) { matchRunProgress(id: $id) { status progress } }", {id: el.dataset.liveRun},
-              function () {
-                var run = document.getElementById("run");
-                if (run && window.htmx) { window.htmx.trigger(run, "live-update"); }
-              });
+              refresh);
   }
 
   function liveNotifications(badge) {
-    var count = 0;
+    var count = 0, refreshStatus = refetcher("[data-live-refresh]");
     subscribe("subscription { notificationAdded { id kind } }", {}, function () {
       count += 1;
       badge.textContent = String(count);
       badge.hidden = false;
-      if (document.querySelector("[data-live-refresh]")) { refetch("[data-live-refresh]"); }
+      if (document.querySelector("[data-live-refresh]")) { refreshStatus(); }
     });
   }
 
