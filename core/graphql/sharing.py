@@ -7,8 +7,8 @@ counts). A document is shared only when everything it selects under that field (
 is listed; any other field (one that may show or hide something per viewer) keeps it per stream.
 
 Two streams get the same key, and so one answer, only when they have the same document text, operation
-name, variables, language, token scopes and viewer class. The key is computed for each event, since the
-viewer class may depend on it (an age on the slot's day).
+name, variables, language, token scopes and viewer class. The viewer class is worked out per event, since
+it may depend on it (an age on the slot's day), and remembered per event identity (`StreamKeys`).
 """
 
 from __future__ import annotations
@@ -98,15 +98,38 @@ def _covered(schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode]
     return True
 
 
-def share_key(*, shared: Shared | None, text: str, operation_name: str | None, variables: dict[str, Any] | None,
-              language: str, token_scopes: frozenset[str] | None, user: Any, event: dict[str, Any]) -> Hashable:
-    """The key under which streams share the answer to `event`, or None (this stream answers alone)."""
-    if shared is None:
-        return None
-    try:
-        viewer_class = shared.viewer_class(user, event)
-        values = json.dumps(variables, sort_keys=True, separators=(",", ":"), default=str)
-    except (KeyError, TypeError, ValueError):
-        return None
-    scopes = tuple(sorted(token_scopes)) if token_scopes is not None else None
-    return text, operation_name, values, language, scopes, viewer_class
+class StreamKeys:
+    """The share keys of one stream. What is fixed for the stream (document, operation, variables,
+    language, scopes) is put together once; the viewer class once per distinct event (the events of one
+    slot repeat), since this runs for every stream at every event."""
+
+    def __init__(self, shared: Shared | None, *, text: str, operation_name: str | None,
+                 variables: dict[str, Any] | None, language: str, token_scopes: frozenset[str] | None,
+                 user: Any) -> None:
+        self.shared, self.user = shared, user
+        try:
+            values = json.dumps(variables, sort_keys=True, separators=(",", ":"))
+        except (TypeError, ValueError):
+            self.shared = None
+            values = ""
+        scopes = tuple(sorted(token_scopes)) if token_scopes is not None else None
+        self.fixed = (text, operation_name, values, language, scopes)
+        self.keys: dict[Hashable, Hashable] = {}
+
+    def key(self, event: dict[str, Any], identity: Hashable = None) -> Hashable:
+        """The key under which streams share the answer to `event` (whose identity, from the hub, is
+        `identity`), or None: this stream answers alone."""
+        if self.shared is None:
+            return None
+        known = self.keys.get(identity) if identity is not None else None
+        if known is not None:
+            return known
+        try:
+            key = (self.fixed, self.shared.viewer_class(self.user, event))
+        except (KeyError, TypeError, ValueError):
+            return None
+        if identity is not None:
+            if len(self.keys) >= 256:  # a long-lived stream of many slots: start over, it is only a memo
+                self.keys.clear()
+            self.keys[identity] = key
+        return key

@@ -48,7 +48,7 @@ from .execution import (
     request_error,
 )
 from .limits import check_limits
-from .sharing import Shared, share_key, shared_of
+from .sharing import Shared, StreamKeys, shared_of
 
 MAX_BODY_BYTES = 100_000
 
@@ -88,13 +88,16 @@ class StreamOperation:
     language: str
     text: str = ""
     shared: Shared | None = None  # set when the whole selection may share answers (sharing.py)
+    keys: StreamKeys | None = None
 
-    def share_key(self, root: dict[str, Any]) -> Any:
-        """Streams of equal keys get the same answer to `root` (core/live/sharing.py); None: not shared."""
-        return share_key(shared=self.shared, text=self.text,
-                         operation_name=self.operation.name.value if self.operation.name else None,
-                         variables=self.variables, language=self.language, token_scopes=self.token_scopes,
-                         user=self.user, event=root)
+    def share_key(self, root: dict[str, Any], event: Any = None) -> Any:
+        """Streams of equal keys get the same answer to `root` (core/live/sharing.py); None: not shared.
+        `event` is the hub's identity of the event, which lets the key be remembered per event."""
+        if self.keys is None:
+            self.keys = StreamKeys(self.shared, text=self.text, variables=self.variables, language=self.language,
+                                   operation_name=self.operation.name.value if self.operation.name else None,
+                                   token_scopes=self.token_scopes, user=self.user)
+        return self.keys.key(root, event)
 
     @property
     def user_key(self) -> str | None:
