@@ -123,10 +123,10 @@ class Hub:
         try:
             async for topic, payload in reader.read():
                 self.seq += 1
-                listeners = list(self.by_topic.get(topic, ()))
-                if listeners:
+                receivers = list(self.by_topic.get(topic, ()))
+                if receivers:
                     event = _identity(topic, payload)
-                    for listener in listeners:
+                    for listener in receivers:
                         listener.push(topic, payload, event, self.seq)
         except asyncio.CancelledError:
             error = BrokerUnavailable("the process is shutting down")

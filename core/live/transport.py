@@ -149,8 +149,11 @@ async def _answer(opened: Any, source: Any, root: Any) -> bytes:
     operation offers one and LIVE_SHARE_ANSWERS is on, else executed for this stream alone."""
     share_key = getattr(opened, "share_key", None)
     hub, event = getattr(source, "hub", None), getattr(source, "event", None)
-    key = share_key(root, event) if share_key is not None and hub is not None and event is not None else None
-    if key is None or not getattr(settings, "LIVE_SHARE_ANSWERS", True):
+    key = None
+    sharing = getattr(settings, "LIVE_SHARE_ANSWERS", True)
+    if sharing and share_key is not None and hub is not None and event is not None:
+        key = share_key(root, event)
+    if key is None or hub is None:
         return _sse("next", await run_sync(opened.execute, root))
 
     def execute() -> bytes:
