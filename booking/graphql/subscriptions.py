@@ -49,16 +49,24 @@ def _notification_key(topic: str, payload: dict[str, Any]) -> int:
     return int(payload["notification"])
 
 
-def _quota_class(user: Any, event: dict[str, Any]) -> Hashable:
+def _quota_facts(user: Any) -> Any:
+    """What `_quota_class` needs of the viewer, read when the stream opens (the home community is a
+    membership, read from the database once): None for anonymous viewers."""
+    return None if user is None else (user.home_community_id, user)
+
+
+def _quota_class(facts: Any, event: dict[str, Any]) -> Hashable:
     """All a Slot's shareable fields know of the viewer (Slot.resolve_remaining, _viewer_quota): signed
-    in or not, the home community, and the eligible groups on the slot's day (the event's `start`)."""
-    if user is None:
+    in or not, the home community, and the eligible groups on the slot's day (the event's `start`; from
+    the birth date and the disability flag, no database)."""
+    if facts is None:
         return ("anonymous",)
+    home, user = facts
     day = local_date(dt.datetime.fromtimestamp(float(event["start"]), dt.UTC))
-    return ("signed-in", user.home_community_id, tuple(user.eligible_groups(day)))
+    return ("signed-in", home, tuple(user.eligible_groups(day)))
 
 
-declare_shared("slotsChanged", viewer_class=_quota_class, fields={
+declare_shared("slotsChanged", viewer=_quota_facts, viewer_class=_quota_class, fields={
     "Slot": {"id", "start", "end", "capacity", "booked", "held", "remaining", "quotaRemaining", "closed", "sex",
              "state"}})
 

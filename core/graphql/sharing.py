@@ -1,10 +1,12 @@
 """Which subscriptions may share one answer among their streams (core/live/sharing.py), and the key.
 
-An app declares a subscription field shareable with `declare_shared(field, viewer_class=…,
+An app declares a subscription field shareable with `declare_shared(field, viewer=…, viewer_class=…,
 fields={type name: field names})`: `fields` lists, per type, the fields whose value depends on the
-viewer at most through `viewer_class(user, event)` (a hashable, e.g. the home community whose quota
-counts). A document is shared only when everything it selects under that field (through fragments too)
-is listed; any other field (one that may show or hide something per viewer) keeps it per stream.
+viewer at most through `viewer_class(viewer(user), event)` (a hashable, e.g. the home community whose
+quota counts). `viewer(user)` runs once when the stream opens, in a worker thread (it may read the
+database); `viewer_class` runs on the event loop for each stream at each event, so it must not. A
+document is shared only when everything it selects under that field (through fragments too) is listed;
+any other field (one that may show or hide something per viewer) keeps it per stream.
 
 Two streams get the same key, and so one answer, only when they have the same document text, operation
 name, variables, language, token scopes and viewer class. The viewer class is worked out per event, since
@@ -32,12 +34,14 @@ from graphql import (
     get_named_type,
 )
 
+ViewerFacts = Callable[[Any], Any]
 ViewerClass = Callable[[Any, dict[str, Any]], Hashable]
 
 
 @dataclass(frozen=True)
 class Shared:
     field: str
+    viewer: ViewerFacts
     viewer_class: ViewerClass
     fields: Mapping[str, frozenset[str]]
 
@@ -45,9 +49,11 @@ class Shared:
 _declared: dict[str, Shared] = {}
 
 
-def declare_shared(field: str, *, viewer_class: ViewerClass, fields: Mapping[str, set[str] | frozenset[str]]) -> None:
+def declare_shared(field: str, *, viewer: ViewerFacts, viewer_class: ViewerClass,
+                   fields: Mapping[str, set[str] | frozenset[str]]) -> None:
     """Declares the subscription field `field` (its schema name) shareable; see the module's doc."""
-    _declared[field] = Shared(field, viewer_class, {name: frozenset(names) for name, names in fields.items()})
+    _declared[field] = Shared(field, viewer, viewer_class,
+                              {name: frozenset(names) for name, names in fields.items()})
 
 
 def shared_of(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode) -> Shared | None:
@@ -99,19 +105,23 @@ def _covered(schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode]
 
 
 class StreamKeys:
-    """The share keys of one stream. What is fixed for the stream (document, operation, variables,
-    language, scopes) is put together once; the viewer class once per distinct event (the events of one
-    slot repeat), since this runs for every stream at every event."""
+    """The share keys of one stream, made when it opens (in a worker thread: `viewer(user)` may read the
+    database). What is fixed for the stream (document, operation, variables, language, scopes, the
+    viewer's facts) is put together once; the viewer class once per distinct event (the events of one
+    slot repeat), since `key` runs on the event loop for every stream at every event."""
 
     def __init__(self, shared: Shared | None, *, text: str, operation_name: str | None,
                  variables: dict[str, Any] | None, language: str, token_scopes: frozenset[str] | None,
                  user: Any) -> None:
-        self.shared, self.user = shared, user
-        try:
-            values = json.dumps(variables, sort_keys=True, separators=(",", ":"))
-        except (TypeError, ValueError):
-            self.shared = None
-            values = ""
+        self.shared = shared
+        self.facts: Any = None
+        values = ""
+        if shared is not None:
+            try:
+                values = json.dumps(variables, sort_keys=True, separators=(",", ":"))
+                self.facts = shared.viewer(user)
+            except (TypeError, ValueError):
+                self.shared = None
         scopes = tuple(sorted(token_scopes)) if token_scopes is not None else None
         self.fixed = (text, operation_name, values, language, scopes)
         self.keys: dict[Hashable, Hashable] = {}
@@ -125,7 +135,7 @@ class StreamKeys:
         if known is not None:
             return known
         try:
-            key = (self.fixed, self.shared.viewer_class(self.user, event))
+            key = (self.fixed, self.shared.viewer_class(self.facts, event))
         except (KeyError, TypeError, ValueError):
             return None
         if identity is not None:

@@ -48,7 +48,7 @@ from .execution import (
     request_error,
 )
 from .limits import check_limits
-from .sharing import Shared, StreamKeys, shared_of
+from .sharing import StreamKeys, shared_of
 
 MAX_BODY_BYTES = 100_000
 
@@ -86,18 +86,12 @@ class StreamOperation:
     operation: OperationDefinitionNode
     variables: dict[str, Any] | None
     language: str
-    text: str = ""
-    shared: Shared | None = None  # set when the whole selection may share answers (sharing.py)
-    keys: StreamKeys | None = None
+    keys: StreamKeys | None = None  # set when the whole selection may share answers (sharing.py)
 
     def share_key(self, root: dict[str, Any], event: Any = None) -> Any:
         """Streams of equal keys get the same answer to `root` (core/live/sharing.py); None: not shared.
         `event` is the hub's identity of the event, which lets the key be remembered per event."""
-        if self.keys is None:
-            self.keys = StreamKeys(self.shared, text=self.text, variables=self.variables, language=self.language,
-                                   operation_name=self.operation.name.value if self.operation.name else None,
-                                   token_scopes=self.token_scopes, user=self.user)
-        return self.keys.key(root, event)
+        return self.keys.key(root, event) if self.keys is not None else None
 
     @property
     def user_key(self) -> str | None:
@@ -165,6 +159,16 @@ def _body(request: HttpRequest) -> dict[str, Any] | Refusal:
     return {"query": query, "variables": variables, "operationName": name}
 
 
+def _keys(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, body: dict[str, Any],
+          language: str, viewer: Any) -> StreamKeys | None:
+    shared = shared_of(schema, document, operation)
+    if shared is None:
+        return None
+    return StreamKeys(shared, text=body["query"], operation_name=operation.name.value if operation.name else None,
+                      variables=body["variables"], language=language, token_scopes=viewer.token_scopes,
+                      user=viewer.user)
+
+
 def open_operation(request: HttpRequest) -> StreamOperation | Refusal:
     """Authenticates, parses, validates and limits one subscription request (synchronous)."""
     body = _body(request)
@@ -197,4 +201,4 @@ def open_operation(request: HttpRequest) -> StreamOperation | Refusal:
             return Refusal(200, _errors(limit_errors), in_stream=True)
     return StreamOperation(request=request, user=viewer.user, token_scopes=viewer.token_scopes, schema=schema,
                            document=document, operation=operation, variables=body["variables"], language=language,
-                           text=body["query"], shared=shared_of(schema, document, operation))
+                           keys=_keys(schema, document, operation, body, language, viewer))

@@ -29,9 +29,9 @@ from core.graphql.execution import get_schema
 from core.graphql.sharing import shared_of
 from core.live.sharing import SharedAnswers
 from core.live.transport import stream_app
-from marketplace.models import Resource, User
+from marketplace.models import Community, Resource, User
 from marketplace.services.tokens import issue_token
-from tests.factories import CommunityFactory, ResourceFactory, WorkUnitFactory, resident
+from tests.factories import CommunityFactory, ResourceFactory, WorkUnitFactory, elderly_resident, resident
 
 ALL_DAYS = (0, 1, 2, 3, 4, 5, 6)
 SLOTS = """subscription($r: ID!, $from: DateTime!, $to: DateTime!) {
@@ -55,11 +55,11 @@ class World:
                 "to": (self.start + dt.timedelta(hours=1)).isoformat()}
 
 
-@pytest.fixture
-def world(transactional_db: None) -> World:
+def _world(target_group: str = "ANYONE") -> World:
     # a canteen of 10 places a sitting, 3 of them held for community A three days from now
     now = timezone.now()
-    resource = ResourceFactory(unit=WorkUnitFactory(), capacity=10, max_active_per_resident=50)
+    resource = ResourceFactory(unit=WorkUnitFactory(), capacity=10, max_active_per_resident=50,
+                               target_group=target_group)
     set_opening_hours(actor=None, resource=resource, now=now, windows=[
         WindowSpec(weekdays=ALL_DAYS, start_time=dt.time(8), end_time=dt.time(9), capacity=10)])
     day = local_date(now) + dt.timedelta(days=3)
@@ -68,10 +68,15 @@ def world(transactional_db: None) -> World:
               ends_next_day=False, weekdays=list(ALL_DAYS), starts_on=day, ends_on=day, amount=3, actor=None, now=now)
     a = [resident(community_a, username=f"a{i}") for i in range(4)]
     b = [resident(community_b, username=f"b{i}") for i in range(3)]
-    booker = resident(CommunityFactory(), username="booker")
+    booker = elderly_resident(CommunityFactory(), username="booker")
     start = at(day, dt.time(8))
     assert Slot.objects.get(resource=resource, start=start).held == 3
     return World(resource, start, a[0], [issue_token(user=u) for u in a], [issue_token(user=u) for u in b], booker)
+
+
+@pytest.fixture
+def world(transactional_db: None) -> World:
+    return _world()
 
 
 @pytest.fixture
@@ -181,6 +186,19 @@ def test_viewers_of_different_communities_get_their_own_remaining_from_one_event
     seen = [(a["data"]["slotsChanged"]["remaining"], a["data"]["slotsChanged"]["quotaRemaining"]) for a in answers]
     assert seen == [(9, 3), (6, 0), (6, 0), (9, 3), (6, 0), (6, 0)]
     assert len(re_reads) == 3
+
+
+def test_residents_of_one_community_in_different_eligible_groups_get_their_own_remaining(
+        transactional_db: None, re_reads: list[int]) -> None:
+    # given a canteen for the elderly with 3 held for community A, an elderly and a younger resident of A
+    world = _world(target_group="ELDERLY")
+    elder = elderly_resident(Community.objects.get(pk=world.quota_a.home_community_id), username="elder")
+    tokens: list[str | None] = [issue_token(user=elder), world.residents_a[0]]
+    # when one place is booked
+    answers = _remaining_seen(world, SLOTS, tokens)
+    # then only the elderly resident may use A's quota: one re-read for each
+    assert [a["data"]["slotsChanged"]["remaining"] for a in answers] == [9, 6]
+    assert len(re_reads) == 2
 
 
 def test_a_selection_of_per_viewer_fields_is_re_read_for_each_stream(world: World, re_reads: list[int]) -> None:
