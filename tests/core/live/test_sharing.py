@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from graphql import parse
 from graphql_relay import to_global_id
@@ -77,6 +78,13 @@ def _world(target_group: str = "ANYONE") -> World:
 @pytest.fixture
 def world(transactional_db: None) -> World:
     return _world()
+
+
+@pytest.fixture(autouse=True)
+def _live_threads_close_their_connections(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The live pool's threads close their connection after each re-read (CONN_MAX_AGE 0; the settings
+    dict is shared by every thread's connection), so none outlives the test and holds the test database."""
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
 
 
 @pytest.fixture
@@ -147,6 +155,14 @@ class Stream:
             await asyncio.wait_for(self.task, WAIT)
 
 
+def _book(world: World) -> None:
+    """Another request's booking, in a thread of its own (its connection closed after it)."""
+    try:
+        book_slot(actor=world.booker, request=BookingRequest(resource=world.resource, start=world.start))
+    finally:
+        connection.close()
+
+
 def _remaining_seen(world: World, query: str, tokens: list[str | None]) -> list[dict[str, Any]]:
     """Opens one stream per token, books one place as `world.booker`, returns each stream's answer."""
 
@@ -155,8 +171,7 @@ def _remaining_seen(world: World, query: str, tokens: list[str | None]) -> list[
         for stream in streams:
             await stream.open()
         try:
-            await asyncio.to_thread(book_slot, actor=world.booker,
-                                    request=BookingRequest(resource=world.resource, start=world.start))
+            await asyncio.to_thread(_book, world)
             return [(await stream.next_result()) for stream in streams]
         finally:
             for stream in streams:
