@@ -32,6 +32,8 @@ os.environ.setdefault("DJANGO_DEBUG", "0")
 os.environ.setdefault("DJANGO_HTTPS", "0")
 os.environ.setdefault("FAULT_MUTATION_RATE", "1000000")
 os.environ.setdefault("FAULT_CHANNELS", "{}")
+os.environ.setdefault("CACHE_URL", "redis://127.0.0.1:6379/9")  # cache and live broker as docs/DEPLOY.md runs
+os.environ.setdefault("LIVE_BROKER_URL", "redis://127.0.0.1:6379/8")
 
 import django  # noqa: E402
 

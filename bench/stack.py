@@ -210,6 +210,7 @@ def main() -> None:
             slot_rows = conn.execute("SELECT s.id, s.resource_id, s.start, s.\"end\" FROM booking_slot s").fetchall()
         slot_of = {(rid, start): (sid, end) for sid, rid, start, end in slot_rows}
         env = app_env(db, redis.url.replace("/0", "/1"), CACHE_URL=redis.url.replace("/0", "/2"),
+                      LIVE_BROKER_URL=redis.url.replace("/0", "/3"),
                       DJANGO_SETTINGS_MODULE="config.settings", LOG_LEVEL="INFO")
         env.pop("WEB_CONCURRENCY", None)
         env.pop("WEB_THREADS", None)

@@ -12,6 +12,8 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils import timezone
 
 
@@ -20,9 +22,20 @@ def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+_current: list[ZoneInfo] = []  # the zone of settings.TIME_ZONE, read once (a response serialises hundreds)
+
+
 def tz() -> ZoneInfo:
     """The district's zone (settings.TIME_ZONE)."""
-    return _zone(settings.TIME_ZONE)
+    if not _current:
+        _current.append(_zone(settings.TIME_ZONE))
+    return _current[0]
+
+
+@receiver(setting_changed)
+def _time_zone_changed(*, setting: str, **kwargs: object) -> None:
+    if setting == "TIME_ZONE":
+        _current.clear()
 
 
 def now() -> dt.datetime:

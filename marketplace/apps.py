@@ -17,3 +17,4 @@ class MarketplaceConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(create_cache_table, sender=self, dispatch_uid="marketplace-cache-table")
+        from . import registrations  # noqa: F401 - models are ready only now; connects the marketplace's signals

@@ -31,6 +31,7 @@ if str(ROOT) not in sys.path:  # run as a script: import the project's packages
     sys.path.insert(0, str(ROOT))
 
 from tests.faults.stack import Cluster, app_env, gunicorn, one, rows, script, stack_cleanup  # noqa: E402
+from tests.servers import PrivateRedis  # noqa: E402
 
 LOCUSTFILE = ROOT / "bench" / "load" / "locustfile.py"
 LOCUST = str(Path(sys.executable).parent / "locust")
@@ -115,15 +116,20 @@ def counters_agree(db: str) -> bool:
                'CHECKED_IN')), 0) OR s.booked + s.held > s.capacity""")
 
 
-def _serve(cluster: Cluster) -> tuple[str, dict[str, str]]:
+def _serve(cluster: Cluster, redis_url: str = "") -> tuple[str, dict[str, str]]:
+    """The database and the server's environment. With `redis_url` the shared cache (rate limits) and the
+    live-update broker are on Redis as docs/DEPLOY.md runs production; without it, on the database and
+    the embedded broker (the test suite's short runs)."""
     db = cluster.database()
-    env = app_env(db, "", FAULT_CHANNELS="{}", FAULT_MUTATION_RATE="1000000", LOG_LEVEL="ERROR")
+    extra = {"CACHE_URL": redis_url.rsplit("/", 1)[0] + "/2", "LIVE_BROKER_URL": redis_url.rsplit("/", 1)[0] + "/3"} \
+        if redis_url else {}
+    env = app_env(db, "", FAULT_CHANNELS="{}", FAULT_MUTATION_RATE="1000000", LOG_LEVEL="ERROR", **extra)
     return db, env
 
 
 def run_mixed(cluster: Cluster, *, users: int, run_time: int, residents: int, web_workers: int = 3,
-              threads: int = 4) -> dict[str, Any]:
-    db, env = _serve(cluster)
+              threads: int = 4, redis_url: str = "") -> dict[str, Any]:
+    db, env = _serve(cluster, redis_url)
     world = _world(env, residents=residents, resources=20, places=40, sittings=4, days=7)
     web, port = gunicorn(env, workers=web_workers, threads=threads)
     try:
@@ -140,8 +146,8 @@ def run_mixed(cluster: Cluster, *, users: int, run_time: int, residents: int, we
 
 
 def run_flash(cluster: Cluster, *, attempts: int, users: int, slots: int, places: int, web_workers: int = 3,
-              threads: int = 4) -> dict[str, Any]:
-    db, env = _serve(cluster)
+              threads: int = 4, redis_url: str = "") -> dict[str, Any]:
+    db, env = _serve(cluster, redis_url)
     world = _world(env, residents=attempts, resources=1, places=places, sittings=slots, days=1)
     web, port = gunicorn(env, workers=web_workers, threads=threads)
     try:
@@ -172,23 +178,32 @@ def main() -> None:
     parser.add_argument("--places", type=int, default=40)
     parser.add_argument("--web-workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--no-redis", action="store_true",
+                        help="cache and live broker on the database / embedded (before issue 13's runs)")
     args = parser.parse_args()
     print(f"machine: {machine()}", flush=True)
     print("starting a private PostgreSQL and migrating it (about 40 s)", flush=True)
     cluster = Cluster()
+    redis = None if args.no_redis else PrivateRedis()
+    if redis is not None:
+        redis.start()
+    url = redis.url if redis is not None else ""
     try:
         if args.scenario in ("mixed", "both"):
             figures = run_mixed(cluster, users=args.users or 50, run_time=args.run_time, residents=args.residents,
-                                web_workers=args.web_workers, threads=args.threads)
+                                web_workers=args.web_workers, threads=args.threads, redis_url=url)
             print("mixed:", json.dumps(figures, indent=1), flush=True)
         if args.scenario in ("flash", "both"):
             figures = run_flash(cluster, attempts=args.attempts, users=args.users or 100, slots=args.slots,
-                                places=args.places, web_workers=args.web_workers, threads=args.threads)
+                                places=args.places, web_workers=args.web_workers, threads=args.threads,
+                                redis_url=url)
             print("flash:", json.dumps(figures, indent=1), flush=True)
             if figures["confirmed"] != figures["expected"] or not figures["counters_agree"]:
                 sys.exit("flash crowd: WRONG number of confirmed bookings or counters")
     finally:
         cluster.destroy()
+        if redis is not None:
+            redis.destroy()
 
 
 if __name__ == "__main__":

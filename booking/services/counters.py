@@ -17,6 +17,7 @@ a pause of `BOOKING_TEST_PAUSE` seconds and an unconditional write — the race 
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -34,15 +35,16 @@ RETRY_SQLSTATES = {"40P01", "40001"}  # deadlock_detected, serialization_failure
 MAX_ATTEMPTS = 4
 
 
-def take_open(slot_id: int, quantity: int) -> bool:
-    """booked += quantity if it fits beside booked and held; False means FULL."""
+def take_open(slot_id: int, quantity: int, *, where: tuple[int, dt.datetime] | None = None) -> bool:
+    """booked += quantity if it fits beside booked and held; False means FULL. `where` is the slot's
+    (resource id, start) when the caller knows it (the live update then needs no read)."""
     if getattr(settings, "BOOKING_TEST_UNGUARDED", False):
         return _take_unguarded(slot_id, quantity)
     taken = Slot.objects.filter(pk=slot_id, closed=False,
                                 booked__lte=F("capacity") - F("held") - quantity).update(
         booked=F("booked") + quantity) == 1
     if taken:
-        slots_changed([slot_id])
+        slots_changed([slot_id], known={slot_id: where} if where else None)
     return taken
 
 

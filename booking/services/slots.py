@@ -56,7 +56,7 @@ def parse_slot_key(key: str) -> tuple[int, dt.datetime]:
         raise ServiceError.of(ErrorCode.NOT_FOUND, _("There is no such slot."))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SlotView:
     key: str
     pk: int | None          # None for a virtual (not yet stored) slot

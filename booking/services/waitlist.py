@@ -31,7 +31,7 @@ def take(booking: Booking, *, quota_possible: bool = True) -> bool:
             if counters.take_quota(qs.pk, booking.slot_id, booking.quantity):
                 booking.quota_slot = qs
                 return True
-    return counters.take_open(booking.slot_id, booking.quantity)
+    return counters.take_open(booking.slot_id, booking.quantity, where=(booking.resource_id, booking.start))
 
 
 def promote(slot_id: int, *, now: dt.datetime) -> list[Booking]:

@@ -6,9 +6,11 @@ it carries the session cookie it must pass Django's CSRF check. A request with n
 
 A verified token is kept briefly in this process by its SHA-256 (`BEARER_TOKEN_CACHE_SECONDS`, 5 by
 default; 0 turns it off): verifying one through oauthlib costs about 4 ms, a hit a few microseconds.
-Its expiry is checked on every hit; a revocation, a deactivated account or a changed scope elsewhere
-is honoured within those seconds, and at once in this process after `forget_tokens_of(user_id)`.
-Each request gets its own copy of the cached user (nothing per request is shared between threads).
+The user's memberships (their roles and communities) are kept with it, read once when it is verified.
+Its expiry is checked on every hit; a revocation, a deactivated account, a changed scope or a changed
+membership elsewhere is honoured within those seconds, and at once in this process after
+`forget_tokens_of(user_id)` (called on commit of any change to a user's memberships, and by
+`deleteMyData`). Each request gets its own copy of the cached user and of its list of memberships.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ class _Verified:
     scopes: frozenset[str]
     expires: Any  # the token's expiry (aware datetime)
     until: float  # time.monotonic() after which it is verified again
+    roles: tuple[Any, ...] | None = None  # the user's memberships when verified (`User._memberships()`)
 
 
 class _TokenCache:
@@ -125,7 +128,10 @@ def _token_user(request: HttpRequest) -> Viewer:
     seconds = _cache_seconds()
     entry = _tokens.get(digest) if seconds > 0 else None
     if entry is not None:
-        return Viewer(user=copy.copy(entry.user), token_scopes=entry.scopes)
+        user = copy.copy(entry.user)
+        if entry.roles is not None:
+            user._membership_cache = list(entry.roles)
+        return Viewer(user=user, token_scopes=entry.scopes)
     access_token = _plain_token(request, digest)
     if access_token is None:  # a case the plain check does not decide: oauthlib's whole path
         valid, oauth_request = get_oauthlib_core().verify_request(request, scopes=[])
@@ -137,9 +143,13 @@ def _token_user(request: HttpRequest) -> Viewer:
     expires = getattr(access_token, "expires", None)
     if seconds > 0 and expires is not None:
         pristine = copy.copy(user)
-        pristine.__dict__.pop("_membership_cache", None)
+        roles = pristine.__dict__.pop("_membership_cache", None)
+        memberships = getattr(user, "_memberships", None)
+        if roles is None and callable(memberships):
+            roles = memberships()  # read once now, kept with the token (the request reads them anyway)
         _tokens.put(digest, _Verified(user=pristine, scopes=scopes, expires=expires,
-                                      until=time.monotonic() + seconds))
+                                      until=time.monotonic() + seconds,
+                                      roles=tuple(roles) if roles is not None else None))
     return Viewer(user=user, token_scopes=scopes)
 
 

@@ -22,6 +22,7 @@ from django.http import HttpRequest
 from django.utils.module_loading import import_string
 from graphql import (
     DocumentNode,
+    ExecutionContext,
     ExecutionResult,
     GraphQLError,
     GraphQLSchema,
@@ -38,6 +39,7 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from core.errors import ErrorCode, ServiceError
 
 from .context import GraphQLContext
+from .flat import FlatExecutionContext
 from .limits import ExecutionGuard, check_limits, configured_limits
 
 logger = logging.getLogger("core.graphql")
@@ -46,6 +48,7 @@ INTERNAL_MESSAGE = "Internal server error"
 RETRY_AFTER_SECONDS = 5
 DOCUMENT_CACHE_SIZE = 256
 DATABASE_DOWN = (OperationalError, InterfaceError)
+EXECUTION_CONTEXT: type[ExecutionContext] = FlatExecutionContext  # graphql-core's plus the flat-list shortcut
 
 
 @dataclass
@@ -205,7 +208,8 @@ def _run(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefi
          context: GraphQLContext, variables: dict[str, Any] | None, guard: ExecutionGuard) -> OperationResult:
     try:
         result = execute(schema, document, context_value=context, variable_values=variables,
-                         operation_name=operation.name.value if operation.name else None, middleware=[guard])
+                         operation_name=operation.name.value if operation.name else None, middleware=[guard],
+                         execution_context_class=EXECUTION_CONTEXT)
     except DATABASE_DOWN:
         return outage()
     assert isinstance(result, ExecutionResult)  # the schema has no async resolvers

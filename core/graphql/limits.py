@@ -295,6 +295,20 @@ class ExecutionGuard:
             result = _cut(result, bound, f"{info.parent_type.name}.{info.field_name}")
         return result
 
+    def flat_accepts(self, info: Any, args: dict[str, Any]) -> bool:
+        """core/graphql/flat.py may resolve this field for a whole list at once: not a bounded list, and
+        no control character in its arguments (the general path refuses those with the field's path)."""
+        if (info.parent_type.name, info.field_name) in LIST_BOUNDS:
+            return False
+        return not (args and info.parent_type is not info.schema.mutation_type and has_control_character(args))
+
+    def flat_resolved(self, count: int) -> None:
+        """`count` fields resolved at once by core/graphql/flat.py, counted as `resolve` counts each."""
+        self.resolved += count
+        if self.counting and self.resolved > self.budget:
+            self.exceeded = True
+            raise _Exceeded(self.message(), extensions={"code": str(ErrorCode.INVALID)})
+
     def message(self) -> str:
         return f"The query returned too many objects (more than {self.budget})."
 

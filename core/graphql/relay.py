@@ -38,7 +38,7 @@ def make_connection(node: type[graphene.ObjectType], **extra: Any) -> type[relay
 
 
 def _resolve_total_count(root: Any, info: Any) -> int:
-    """Counted only when asked for (one COUNT query)."""
+    """Counted only when asked for (one COUNT query), unless the page was the last one."""
     value = root.total_count
     return int(value() if callable(value) else value)
 
@@ -87,6 +87,8 @@ def connection_from(connection_type: type[relay.Connection], items: QuerySet[Any
         more = items[start:start + 1].exists()
     elif size == 0:
         more = start < len(items)
+    elif total is None and not more and (page or start == 0):
+        counted = start + len(page)  # the last page says how many there are: no COUNT query
     if seen and info is not None:
         info.context.seen_objects(seen, page)
     edge_type = connection_type.Edge

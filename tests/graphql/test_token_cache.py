@@ -13,7 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from oauth2_provider.models import AccessToken
 
+from core.enums import Role
 from core.graphql import auth
+from marketplace.models import Membership
 from tests.factories import CommunityFactory, resident
 
 from .conftest import Api
@@ -48,7 +50,9 @@ def test_a_cached_token_is_not_read_again(api: Api) -> None:
     second, second_sql = _statements(api, token)
     # then
     assert first.status == second.status == 200
-    assert len(first_sql) == 1 and "oauth2_provider_accesstoken" in first_sql[0]  # one read, no oauthlib
+    # one read of the token (no oauthlib) and one of the user's memberships, kept with it
+    assert len(first_sql) == 2 and "oauth2_provider_accesstoken" in first_sql[0]
+    assert "marketplace_membership" in first_sql[1]
     assert second_sql == []
 
 
@@ -62,6 +66,22 @@ def test_each_request_gets_its_own_user_object(api: Api) -> None:
     # then
     assert answer.data == {"me": {"username": "own"}}
     assert "_membership_cache" not in entry.user.__dict__  # the cached copy never collects request state
+    assert entry.roles is not None and [m.role for m in entry.roles] == ["RESIDENT"]
+
+
+def test_a_hit_reads_no_memberships_and_a_role_change_here_is_seen_at_once(api: Api) -> None:
+    # given a resident whose token is cached with their memberships
+    person = resident(CommunityFactory(), username="roles")
+    token = api.token_for(person)
+    assert api.post("{ me { roles } }", token=token).data == {"me": {"roles": ["RESIDENT"]}}
+    with CaptureQueriesContext(connection) as queries:
+        again = api.post("{ me { roles } }", token=token)
+    assert again.data == {"me": {"roles": ["RESIDENT"]}}
+    assert not any("marketplace_membership" in q["sql"] for q in queries.captured_queries)
+    # when a role is added in this process (a membership saved)
+    Membership.objects.create(user=person, role=Role.DISTRICT_STAFF)
+    # then the next request sees it (the cache forgot the user's tokens)
+    assert api.post("{ me { roles } }", token=token).data["me"]["roles"] == ["RESIDENT", "DISTRICT_STAFF"]
 
 
 def test_an_expired_token_is_refused_at_once_even_when_cached(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
