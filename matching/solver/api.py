@@ -20,7 +20,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 
-from . import audit, candidates, decompose, flow, greedy, lp, metrics, objective, reasons
+from . import audit, candidates, decompose, flow, greedy, lp, metrics, objective, reasons, stability
 from .domain import Allocation, Problem, Solution, SolveSettings
 from .part import Part, PartResult, Spent
 from .repair import State, fill, repair
@@ -88,9 +88,10 @@ def solve_part(part: Part, settings: SolveSettings, *, time_limit_s: float | Non
     ``settings.budget_for(part.size)`` in deterministic time; ``time_limit_s`` (default
     ``settings.time_limit_s``) is only the wall-clock safety net of each CP-SAT stage.
     The search (flow, LP, repair, fill, CP-SAT stages 1-2) does not see the previous proposals. Then they
-    are kept as they are when still feasible and as good on served units, priority and fairness; else the
-    better of the search's answer and a start that keeps them where it can is taken, and on parts CP-SAT
-    polishes a stability stage keeps as many of their units as it can (``objective``, ``cpsat.stabilize``).
+    are kept as they are when still feasible and as good on served units, priority and fairness; else
+    needs are moved back to their previous pieces, or the previous proposals are repaired, filled and
+    raised to the search's levels 1-2, whichever keeps more (``stability``), and on parts CP-SAT polishes
+    its stability stage keeps as many of their units as it can (``objective``, ``cpsat.stabilize``).
     """
     stages: list[tuple[str, float]] = []
     search = objective.without_previous(part)
@@ -158,8 +159,8 @@ STABILITY_SHARE = 0.25
 def _stabilize(part: Part, found: State, settings: SolveSettings, use_cpsat: bool, dtime: float, wall: float,
                spent: Spent, stages: list[tuple[str, float]]) -> tuple[State, bool]:
     """The previous proposals as they are when as good at levels 1-2 (so a second run on the same input
-    moves nothing); else the better of the search's answer and a flow + LP start that keeps the previous
-    units where it can, then (on parts CP-SAT polishes) the stability stage."""
+    moves nothing); else the answer at least as good as the search's on levels 1-2 that keeps the most
+    previous units (``stability.stabilize``), then (on parts CP-SAT polishes) CP-SAT's stability stage."""
     if not objective.has_previous(part):
         return found, False
     t = time.perf_counter()
@@ -168,16 +169,13 @@ def _stabilize(part: Part, found: State, settings: SolveSettings, use_cpsat: boo
             found.served(), objective.level2(part, found.x)):
         stages.append(("stability", time.perf_counter() - t))
         return prev, True
-    aware, _, _ = _start(part, settings, [])
-    best = aware if objective.key(part, aware) > objective.key(part, found) else found
+    best = stability.stabilize(found)
     if not use_cpsat:
         stages.append(("stability", time.perf_counter() - t))
         return best, False
     from . import cpsat  # ortools.sat loads only when used
 
-    again = repair(part, list(part.cand_prev))
-    fill(again)
-    st, used = cpsat.stabilize(part, best, [again, aware], settings.workers, settings.seed, dtime, wall)
+    st, used = cpsat.stabilize(part, found, [best], settings.workers, settings.seed, dtime, wall)
     spent.add(used)
     stages.append(("stability", time.perf_counter() - t))
     return st, False
