@@ -146,7 +146,7 @@ def _start(p: Part, settings: SolveSettings,
     lp_bound: int | None = None
     if settings.lp and st.served() < fr.value:
         t = time.perf_counter()
-        relaxed = lp.solve(p, with_secondary=False)
+        relaxed = lp.solve(p)
         lp_bound = relaxed.bound
         stages.append(("lp", time.perf_counter() - t))
         if relaxed.bound is not None:
@@ -155,7 +155,9 @@ def _start(p: Part, settings: SolveSettings,
             fill(other)
             other = moves.toward(other, st)
             if objective.key(p, other) > objective.key(p, st):
-                st = other
+                # walking: the needs' pieces in a min-distance flow that gives every need these units
+                near = flow.solve(dataclasses.replace(p, need_units=tuple(other.need_total)), settings.fairness_tiers)
+                st = moves.toward(other, State(p, near.x))
             stages.append(("repair+fill", time.perf_counter() - t))
     return st, fr, lp_bound
 
