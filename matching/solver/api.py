@@ -113,7 +113,8 @@ def solve_part(part: Part, settings: SolveSettings, *, time_limit_s: float | Non
     wall = settings.time_limit_s if time_limit_s is None else time_limit_s
     spent = Spent()
     best_bound = fr.value if lp_bound is None else min(fr.value, lp_bound)
-    if polish and st.served() < best_bound:
+    # CP-SAT only where the start is further from the part's bound than the gap the run aims at
+    if polish and st.served() < best_bound * (1 - settings.cpsat_skip_gap):
         from . import cpsat  # ortools.sat loads only when used
 
         t = time.perf_counter()

@@ -86,8 +86,7 @@ def solve(part: Part) -> LPResult:
     k_row = np.cumsum(over) - 1
     sel = over[y_need]
     block([(k_row[y_need[sel]], ys[sel], np.ones(int(sel.sum())))], k[over])
-    a_ub = csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                      shape=(n_rows, n + n_y))
+    a_ub = csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n_rows, n + n_y))
     cost = np.concatenate([-np.ones(n), np.zeros(n_y)])
     box = np.stack([np.zeros(n + n_y), np.concatenate([cap, np.ones(n_y)])], axis=1)
     res = linprog(cost, A_ub=a_ub, b_ub=np.concatenate(rhs), bounds=box, method="highs-ds")

@@ -23,6 +23,8 @@ def passes(start: State, targets: dict[int, Pieces], score: Callable[[State, int
     for _ in range(MAX_PASSES):
         moved = False
         for n in sorted(targets):
+            if all(st.x[c] == q for c, q in targets[n]) and st.need_total[n] == sum(q for _, q in targets[n]):
+                continue  # the need has exactly its target pieces already
             before = score(st, n)
             old = take(st, n, targets[n])
             after = score(st, n)
