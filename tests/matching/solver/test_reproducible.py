@@ -118,7 +118,7 @@ def test_a_5_percent_redraw_moves_at_most_10_percent_of_the_placed_units() -> No
     # when
     stable = solve(dataclasses.replace(changed, previous=previous), DEFAULT)
     scratch = solve(changed, DEFAULT)
-    # then: measured 1.2 % moved; without the stability stage (the search's answer as it is) 20.9 %
+    # then: measured 2.9 % moved; without the stability stage (the search's answer as it is) 27.8 %
     assert stable.metrics.churn is not None and stable.metrics.churn <= 0.10
     assert stable.metrics.previous_units > 0.9 * first.metrics.served
     assert stable.metrics.served >= scratch.metrics.served
