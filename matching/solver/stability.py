@@ -9,7 +9,8 @@ kept as possible. :func:`stabilize` builds two and takes the one that keeps more
 
 - ``F`` with needs moved back, one at a time, to their previous pieces (:func:`keep_previous`);
 - the previous proposals repaired and filled, then needs that it serves less than ``F`` does moved to
-  their pieces in ``F`` (:func:`climb`) — taken only if it reaches ``F`` on levels 1 and 2.
+  their pieces in ``F`` (:func:`climb`; where that is stuck, :func:`evict` exchanges: the need takes its
+  pieces in ``F`` by evicting the units in its way) — taken only if it reaches ``F`` on levels 1 and 2.
 
 Both are passes of one-need moves (:mod:`matching.solver.moves`): :func:`keep_previous` takes a move when
 the need keeps more previous units and at least its units (levels 1 and 2 are non-decreasing in any
@@ -21,9 +22,11 @@ from __future__ import annotations
 from collections import defaultdict
 
 from . import objective
-from .moves import passes
+from .moves import passes, take
 from .part import Part
-from .repair import State, fill, repair
+from .repair import State, enforce_split, fill, repair
+
+MAX_ROUNDS = 3
 
 
 def stabilize(found: State) -> State:
@@ -35,6 +38,14 @@ def stabilize(found: State) -> State:
     again = repair(part, list(part.cand_prev))
     fill(again)
     climbed = climb(again, found)
+    for _ in range(MAX_ROUNDS):  # exchanges where one-need moves are stuck, while they gain
+        if _levels12(climbed) >= floor:
+            break
+        nxt = climb(evict(climbed, found), found)
+        fill(nxt)
+        if _levels12(nxt) <= _levels12(climbed):
+            break
+        climbed = nxt
     if _levels12(climbed) >= floor:
         options.append(keep_previous(climbed))
     return max(options, key=lambda st: (kept_units(st), objective.level3(part, st.x), objective.key(part, st)))
@@ -74,3 +85,35 @@ def climb(start: State, found: State) -> State:
         if start.need_total[n] < found.need_total[n]
     }
     return passes(start, targets, lambda st, n: (st.need_total[n],))
+
+
+def evict(start: State, found: State) -> State:
+    """``start`` where each need still served less than in ``found`` takes its pieces in ``found`` by
+    evicting the units in its way (needs evicted then take their own pieces in ``found``, topped up by a
+    fill); each such exchange is kept only if it raises served units, priority and fairness as a whole."""
+    part = start.part
+    st = State(part, list(start.x))
+    for n in range(len(part.need_keys)):
+        if st.need_total[n] >= found.need_total[n]:
+            continue
+        before, snapshot = _levels12(st), list(st.x)
+        pieces = [(c, found.x[c]) for c in found.by_need[n] if found.x[c]]
+        evicted: set[int] = set()
+        for c, q in st.alloc():
+            if part.cand_need[c] == n:
+                st.remove(c, q)
+        for c, q in pieces:
+            for row in part.cand_pools[c]:
+                excess = st.usage[row] + q - part.pool_cap[row]
+                for other in (o for o in range(part.size) if excess > 0 and st.x[o] and row in part.cand_pools[o]):
+                    cut = min(excess, st.x[other])
+                    st.remove(other, cut)
+                    evicted.add(part.cand_need[other])
+                    excess -= cut
+            st.add(c, min(q, st.residual(c)))
+        for m in sorted(evicted):
+            enforce_split(st, m)
+            take(st, m, [(c, found.x[c]) for c in found.by_need[m] if found.x[c]])
+        if _levels12(st) <= before:
+            st = State(part, snapshot)
+    return st
