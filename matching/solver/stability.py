@@ -93,19 +93,26 @@ def evict(start: State, found: State) -> State:
     fill); each such exchange is kept only if it raises served units, priority and fairness as a whole."""
     part = start.part
     st = State(part, list(start.x))
+    users: dict[int, list[int]] = defaultdict(list)
+    for c in range(part.size):
+        for row in part.cand_pools[c]:
+            users[row].append(c)
     for n in range(len(part.need_keys)):
         if st.need_total[n] >= found.need_total[n]:
             continue
         before, snapshot = _levels12(st), list(st.x)
         pieces = [(c, found.x[c]) for c in found.by_need[n] if found.x[c]]
         evicted: set[int] = set()
-        for c, q in st.alloc():
-            if part.cand_need[c] == n:
-                st.remove(c, q)
+        for c in st.by_need[n]:
+            st.remove(c, st.x[c])
         for c, q in pieces:
             for row in part.cand_pools[c]:
                 excess = st.usage[row] + q - part.pool_cap[row]
-                for other in (o for o in range(part.size) if excess > 0 and st.x[o] and row in part.cand_pools[o]):
+                for other in users[row]:
+                    if excess <= 0:
+                        break
+                    if not st.x[other]:
+                        continue
                     cut = min(excess, st.x[other])
                     st.remove(other, cut)
                     evicted.add(part.cand_need[other])
