@@ -12,7 +12,8 @@ a multiprocessing pool of each size and prints the wall time of prepare + parts 
 CP-SAT's budget is deterministic time per part (``--dtime-per-1k`` per 1,000 candidates; the answer is the
 same on a busy machine); ``--time-limit`` is only the wall-clock safety net per stage. Each row prints the
 budget, the deterministic time spent, whether a wall-clock limit bound, and the solver time (flow, repair,
-LP, CP-SAT, stability). ``--problem`` solves a Problem saved as JSON instead (e.g. the database-fed input
+LP, CP-SAT, stability) and the CPU seconds of the whole solve (process time: on a shared machine the
+steadier figure). ``--problem`` solves a Problem saved as JSON instead (e.g. the database-fed input
 of a match run, ``MatchRunSnapshot.problem``), to measure the run pipeline's problem in memory.
 """
 
@@ -40,7 +41,7 @@ def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def row(name: str, seconds: float, sol: Solution) -> str:
+def row(name: str, seconds: float, sol: Solution, cpu: float | None = None) -> str:
     m = sol.metrics
     churn = "-" if m.churn is None else f"{m.churn:.1%}"
     return (
@@ -49,6 +50,7 @@ def row(name: str, seconds: float, sol: Solution) -> str:
         f"p10 {m.p10_community_share:5.2f} dist {m.mean_distance_m:5.0f}/{m.p90_distance_m:5.0f} m "
         f"churn {churn} | budget {sol.budget:.2f} used {sol.deterministic_time_used:.2f} "
         f"{'reproducible' if sol.reproducible else 'WALL-LIMITED'} solver {solver_seconds(sol):.1f}s"
+        + ("" if cpu is None else f" cpu {cpu:.1f}s")
     )
 
 
@@ -135,9 +137,9 @@ def main() -> None:
     for method in args.methods.split(","):
         log(f"solving: {names[method]}")
         settings = dataclasses.replace(base, method=method)
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         sols[method] = solve(problem, settings, on_progress=lambda f, s: None)
-        print(row(names[method], time.perf_counter() - t, sols[method]), flush=True)
+        print(row(names[method], time.perf_counter() - t, sols[method], time.process_time() - c), flush=True)
         print("    stages: " + ", ".join(f"{k} {v:.2f}s" for k, v in sols[method].stages), flush=True)
     if "greedy" in sols:
         for method, sol in sols.items():
@@ -153,21 +155,21 @@ def main() -> None:
         PreviousAllocation(a.need_key, a.resource_key, a.block_index, a.quantity)
         for a in sols[method].allocations
     )
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     again = solve(dataclasses.replace(problem, previous=previous), settings)
-    print(row(f"{names[method]} again", time.perf_counter() - t, again), flush=True)
+    print(row(f"{names[method]} again", time.perf_counter() - t, again, time.process_time() - c), flush=True)
     print(f"    the same input again, its proposals as previous: churn {again.metrics.churn or 0:.2%}, served "
           f"{again.metrics.served - sols[method].metrics.served:+d}", flush=True)
     if district is None:
         return
     log("churn: redrawing 5 % of the needs with the next seed")
     changed = to_problem(redraw(district, args.seed))
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     stable = solve(dataclasses.replace(changed, previous=previous), settings)
-    print(row(f"{names[method]} after 5 %", time.perf_counter() - t, stable), flush=True)
-    t = time.perf_counter()
+    print(row(f"{names[method]} after 5 %", time.perf_counter() - t, stable, time.process_time() - c), flush=True)
+    t, c = time.perf_counter(), time.process_time()
     scratch = solve(changed, settings)
-    print(row(f"{names[method]} from scratch", time.perf_counter() - t, scratch), flush=True)
+    print(row(f"{names[method]} from scratch", time.perf_counter() - t, scratch, time.process_time() - c), flush=True)
     print(
         f"    churn {stable.metrics.churn:.1%} of {stable.metrics.previous_units} previous units; served "
         f"{stable.metrics.served - scratch.metrics.served:+d} vs from scratch",

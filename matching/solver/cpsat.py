@@ -1,14 +1,12 @@
 """CP-SAT polish of one part, warm-started from a feasible incumbent, reproducible.
 
-The model is exact: per-day capacity rows, need totals, split rules (``y`` per need and site). Three
+The model is exact: per-day capacity rows, need totals, split rules (``y`` per need and site). Two
 lexicographic stages (:mod:`matching.solver.objective`), each hinted with a COMPLETE assignment (every
-``x`` and ``y``; ``clear_hints`` in between), each keeping the levels before it:
+``x`` and ``y``; ``clear_hints`` in between), the second keeping the first's level:
 1. maximise served units -> CP-SAT's own proven upper bound for the part;
-2. served at least stage 1's, maximise priority > fairness tiers;
-3. (:func:`stabilize`, only with previous proposals) served and level 2 at least the search's, maximise
-   kept previous units > -distance.
-Stages 1 and 2 see the part without its previous proposals (``objective.without_previous``), so they find
-the same answer whatever was proposed before.
+2. served at least stage 1's, maximise priority > fairness tiers.
+Both see the part without its previous proposals (``objective.without_previous``), so they find the same
+answer whatever was proposed before; stability is applied afterwards (:mod:`matching.solver.stability`).
 The incumbent is never lost: a stage's answer is taken only if it is feasible and not worse.
 
 Reproducible: one worker, a fixed seed, and a limit in deterministic time (CP-SAT's measure of work done,
@@ -106,19 +104,6 @@ class _Model:
             terms.extend((len(widths) - j) * w_fair * t for j, t in enumerate(ts))
         return cp_model.LinearExpr.sum(terms)
 
-    def level3(self, part: Part) -> cp_model.LinearExpr:
-        """Kept previous units (``part.cand_prev``) > -distance."""
-        w_stab, w_dist = objective.level3_weights(part)
-        steps = objective.dist_steps(part)
-        terms = []
-        for c in range(part.size):
-            terms.append(-w_dist * steps[c] * self.x[c])
-            if part.cand_prev[c]:
-                kept = self.m.new_int_var(0, part.cand_prev[c], f"k{c}")
-                self.m.add(kept <= self.x[c])
-                terms.append(w_stab * kept)
-        return cp_model.LinearExpr.sum(terms)
-
 
 def polish(part: Part, incumbent: State, settings_workers: int, seed: int, dtime: float,
            wall_s: float) -> tuple[State, int | None, Spent]:
@@ -149,35 +134,3 @@ def polish(part: Part, incumbent: State, settings_workers: int, seed: int, dtime
         if cand.served() >= floor and objective.level2(part, cand.x) >= objective.level2(part, best.x):
             best = cand
     return best, bound, spent
-
-
-def stabilize(part: Part, found: State, hints: list[State], settings_workers: int, seed: int, dtime: float,
-              wall_s: float) -> tuple[State, Spent]:
-    """Stage 3: keep ``found``'s served units and level 2, maximise kept previous units > -distance.
-
-    ``part`` carries the previous proposals; ``hints`` are other feasible states (e.g. the previous
-    proposals repaired and filled) — the best one meeting levels 1 and 2 warm-starts the search."""
-    spent = Spent()
-    served, lv2 = found.served(), objective.level2(part, found.x)
-    start = found
-    for h in hints:
-        if h.served() >= served and objective.level2(part, h.x) >= lv2 and objective.level3(
-                part, h.x) > objective.level3(part, start.x):
-            start = h
-    model = _Model(part)
-    model.m.add(model.served >= served)
-    model.m.add(model.level2() >= lv2)
-    model.hint(start)
-    model.m.maximize(model.level3(part))
-    solver, status = _run(model.m, settings_workers, seed, dtime, wall_s, spent)
-    best = start
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        cand = model.read(solver, part)
-        if (
-            objective.feasible(cand)
-            and cand.served() >= served
-            and objective.level2(part, cand.x) >= lv2
-            and objective.level3(part, cand.x) > objective.level3(part, best.x)
-        ):
-            best = cand
-    return best, spent

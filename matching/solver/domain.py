@@ -226,6 +226,7 @@ class SolveSettings(_Json):
     tile_km: float = 7.0
     cpsat_min_part: int = 1  # parts with fewer needs are not polished
     cpsat_max_candidates: int = 8000  # larger parts skip CP-SAT's stages 1-2 (measured: no gain, slow)
+    cpsat_skip_gap: float = 0.005  # parts whose start is this close to their bound skip CP-SAT
     lp: bool = True  # the LP relaxation with split rules: a tighter bound and a second start to round
 
     def budget_for(self, candidates: int) -> float:

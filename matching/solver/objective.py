@@ -2,9 +2,9 @@
 
 Levels (matching/README.md, the objective): 1 served units; 2 priority then fairness tiers (one integer, priority
 weighted to dominate); 3 stability then distance (a kept unit of the previous proposals is worth more than
-the largest distance step, ``w_stab > max(dist)``). CP-SAT (``cpsat``) optimises the same expressions,
-built from :func:`level2_terms` and :func:`level3_weights`, so a Python comparison and a CP-SAT objective
-never disagree.
+the largest distance step, ``w_stab > max(dist)``). CP-SAT (``cpsat``) optimises the same level 2,
+built from :func:`level2_weights` and :func:`community_tiers`, so a Python comparison and a CP-SAT
+objective never disagree.
 
 Why the previous proposals are kept verbatim when they are as good at levels 1 and 2: for a fixed level 1
 and 2, the previous state ``P`` maximises level 3 — any other state ``Z`` keeps ``kept(Z) < served(P)``

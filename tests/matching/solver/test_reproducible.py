@@ -4,11 +4,12 @@ stage, and the LP bound that sees the split rules."""
 from __future__ import annotations
 
 import dataclasses
+import random
 
 import pytest
 from ortools.sat.python import cp_model
 
-from marketplace.demo.district import generate
+from marketplace.demo.district import District, generate
 from matching.solver import PreviousAllocation, Problem, SolveSettings, merge, prepare, solve, solve_part
 from matching.solver import lp as lp_relaxation
 from matching.solver.cpsat import _Model
@@ -83,13 +84,44 @@ def test_previous_proposals_that_no_longer_fit_are_kept_where_they_still_can_be(
     # when
     stable = solve(changed, DEFAULT)
     scratch = solve(dataclasses.replace(changed, previous=()), DEFAULT)
-    # then: served as from scratch (the search ignores the previous), and at least as many units kept
-    assert stable.metrics.served == scratch.metrics.served
+    # then: served at least as from scratch (the search ignores the previous; stability never gives up
+    # served units), and at least as many units kept
+    assert stable.metrics.served >= scratch.metrics.served
     kept_scratch = sum(
         min(p.quantity, next((a.quantity for a in scratch.allocations if (a.need_key, a.resource_key, a.block_index)
                               == (p.need_key, p.resource_key, p.block_index)), 0))
         for p in previous if p.need_key in {n.key for n in changed.needs})
     assert stable.metrics.kept_previous >= kept_scratch
+
+
+def redrawn(district: District, share: float) -> District:
+    """The district with ``share`` of its needs replaced by needs of the next seed's district (the churn
+    measure of bench/matching.py)."""
+    other = generate(district.scale, district.seed + 1)
+    rng = random.Random(district.seed + 1)
+    needs = list(district.needs)
+    communities = {c.key for c in district.communities}
+    pool = [n for n in other.needs if n.community_key in communities]
+    slots = rng.sample(range(len(needs)), k=round(share * len(needs)))
+    for i, new in zip(slots, rng.sample(pool, k=len(slots)), strict=True):
+        needs[i] = dataclasses.replace(new, key=f"{new.key}-redrawn")
+    return dataclasses.replace(district, needs=tuple(needs))
+
+
+def test_a_5_percent_redraw_moves_at_most_10_percent_of_the_placed_units() -> None:
+    # given: a generated district, solved; then 5 % of its needs redrawn, the first answer as previous
+    district = generate(0.2, 1)
+    first = solve(to_problem(district), DEFAULT)
+    previous = tuple(PreviousAllocation(a.need_key, a.resource_key, a.block_index, a.quantity)
+                     for a in first.allocations)
+    changed = to_problem(redrawn(district, 0.05))
+    # when
+    stable = solve(dataclasses.replace(changed, previous=previous), DEFAULT)
+    scratch = solve(changed, DEFAULT)
+    # then: measured 2.9 % moved; without the stability stage (the search's answer as it is) 27.8 %
+    assert stable.metrics.churn is not None and stable.metrics.churn <= 0.10
+    assert stable.metrics.previous_units > 0.9 * first.metrics.served
+    assert stable.metrics.served >= scratch.metrics.served
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -106,12 +138,13 @@ def test_the_lp_bound_sees_the_split_rules_and_per_day_rows_and_is_never_below_t
 
 def test_a_wall_clock_safety_limit_that_binds_is_recorded_as_not_reproducible() -> None:
     # given: the generator's district at a size where CP-SAT does not prove its largest part at once
-    problem = to_problem(generate(0.3, 2))
+    problem = to_problem(generate(0.3, 1))
     part = max(prepare(problem, DEFAULT), key=lambda p: p.size)
-    tight_wall = SolveSettings(deterministic_time=50.0, time_limit_s=0.05)
+    polished = SolveSettings(cpsat_skip_gap=0.0)  # CP-SAT even where the start is within 0.5 % of the bound
+    tight_wall = dataclasses.replace(polished, deterministic_time=50.0, time_limit_s=0.05)
     # when
     result = solve_part(part, tight_wall)
-    normal = solve_part(part, DEFAULT)
+    normal = solve_part(part, polished)
     # then
     assert result.wall_limited and not merge(problem, [result], tight_wall).reproducible
-    assert not normal.wall_limited and normal.budget == DEFAULT.budget_for(part.size)
+    assert normal.dtime > 0 and not normal.wall_limited and normal.budget == polished.budget_for(part.size)
