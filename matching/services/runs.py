@@ -453,9 +453,9 @@ def _notify_units(run: MatchRun, resource_ids: list[int]) -> None:
     units = dict(run.allocations.values_list("resource_id", "resource__unit_id").distinct())
     for resource_id in resource_ids:
         by_unit[units[resource_id]] += 1
-    for unit_id, count in sorted(by_unit.items()):
-        notify.tell(kind="ALLOCATION_PROPOSED", key_parts=("run", run.pk, "unit", unit_id), role=Role.UNIT_ADMIN,
-                    unit_ids=[unit_id], params={"count": count, "run": run.pk})
+    notify.tell_units(kind="ALLOCATION_PROPOSED", role=Role.UNIT_ADMIN, per_unit={
+        unit_id: (("run", run.pk, "unit", unit_id), {"count": count, "run": run.pk})
+        for unit_id, count in sorted(by_unit.items())})
 
 
 def reap_stale_runs(*, now: dt.datetime | None = None) -> int:
