@@ -189,7 +189,7 @@ def _previous(need_ids: set[int], specs: dict[int, list[WindowSpec]],
               categories: list[str] | None = None) -> list[solver.PreviousAllocation]:
     """The needs' open proposals on blocks of listed resources. `categories`: `specs` holds only some of
     those resources (a group's); the others' windows are read here."""
-    found = list(Allocation.objects.proposed().filter(need_id__in=need_ids).order_by("id"))
+    found = list(Allocation.objects.proposed().filter(need_id__in=need_ids).select_related("resource").order_by("id"))
     if categories is not None:
         missing = {a.resource_id for a in found} - set(specs)
         if missing:
