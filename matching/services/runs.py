@@ -260,7 +260,9 @@ def prepare_run(run_id: int, *, now: dt.datetime | None = None) -> list[tuple[di
         MatchRun.objects.filter(pk=run_id).update(
             parts_total=len(payloads), demand_quantity=sum(n.units for n in outline.needs))
         _add_stages(run_id, [("load", t_load), ("prepare", t_prep)], progress=PREPARED)
-    return [(p, conf.time_limit_s) for p in payloads]
+    # largest first: the workers' last groups are small ones, so none waits long for another at the end
+    order = sorted(range(len(payloads)), key=lambda i: (-groups.groups[i].size, i))
+    return [(payloads[i], conf.time_limit_s) for i in order]
 
 
 @dataclasses.dataclass
@@ -269,6 +271,7 @@ class Group:
     need_ids: list[int]
     resource_ids: list[int]
     declined: dict[str, int]  # need key -> resources in reach that declined it (of all, not only the group's)
+    size: int = 0  # the outline's candidates in the group
 
 
 @dataclasses.dataclass
@@ -295,17 +298,21 @@ def outline_groups(outline: solver.Problem) -> tuple[Grouping, list[int]]:
         if a != b:
             parent[max(a, b)] = min(a, b)
     members: dict[int, tuple[set[int], set[int]]] = {}
+    size: dict[int, int] = defaultdict(int)
     for n, r in zip(cs.need, cs.res, strict=True):
-        needs, resources = members.setdefault(find(n), (set(), set()))
+        root = find(n)
+        needs, resources = members.setdefault(root, (set(), set()))
         needs.add(n)
         resources.add(r)
+        size[root] += 1
     groups = []
     for root in sorted(members, key=lambda k: (outline.needs[k].category, k)):
         needs, resources = members[root]
         groups.append(Group(
             outline.needs[root].category, sorted(int(outline.needs[n].key[1:]) for n in needs),
             sorted(int(outline.resources[r].key[1:]) for r in resources),
-            {outline.needs[n].key: cs.diag[n].declined for n in sorted(needs) if cs.diag[n].declined}))
+            {outline.needs[n].key: cs.diag[n].declined for n in sorted(needs) if cs.diag[n].declined},
+            size[root]))
     grouped = {n for needs, _ in members.values() for n in needs}
     return Grouping(groups, cs), [n for n in range(n_needs) if n not in grouped]
 
