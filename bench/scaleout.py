@@ -7,14 +7,17 @@ Starts its own PostgreSQL and Redis on free ports (never the machine's shared se
 loads the demo district at `--scale` without the demo's stored slots and bookings (the run reads
 capacity from virtual slots, as beyond the stored horizon), then for each process count starts one
 `celery worker -c N`, queues a district-wide run (`start_match_run`), waits until it ends, and
-prints the run's wall time (queued → finished), its stages, parts and served/demand. Between runs
-the results are deleted, so every run solves the same problem from scratch.
+prints the run's wall time (queued → finished), its serial part (the prepare and finish tasks'
+stages: outline load, grouping, finish, write), its stages, groups and served/demand, and the load
+average when it ended. Between runs the results are deleted, so every run solves the same problem
+from scratch.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -53,6 +56,9 @@ print(json.dumps(start_match_run(actor=None).pk))
 """
 
 
+SERIAL = ("load", "prepare", "finish", "write")  # the run's stages outside the parts (prepare and finish tasks)
+
+
 def run_once(db: str, env: dict[str, str], processes: int, timeout: float) -> dict[str, object]:
     script(env, RESET)
     proc = worker(env, concurrency=processes, name=f"bench{processes}")
@@ -67,9 +73,11 @@ def run_once(db: str, env: dict[str, str], processes: int, timeout: float) -> di
         (status, wall, parts, served, demand, stages, error) = rows(db, """
             SELECT status, extract(epoch FROM finished_at - created_at), parts_total, served_quantity,
                    demand_quantity, stages, error FROM matching_matchrun WHERE id = %s""", (run_id,))[0]
+        named = {s["name"]: s["seconds"] for s in stages or []}
         return {"processes": processes, "status": status, "wall_s": round(float(wall or 0), 1), "parts": parts,
                 "served": served, "demand": demand, "error": error,
-                "stages": {s["name"]: s["seconds"] for s in stages or []}}
+                "serial_s": round(sum(named.get(n, 0.0) for n in SERIAL), 1),
+                "load_average": [round(x, 2) for x in os.getloadavg()], "stages": named}
     finally:
         stack_cleanup(proc)
 

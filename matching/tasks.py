@@ -1,8 +1,9 @@
 """Celery tasks of a match run (names `<verb>_<noun>_task`, primary keys in, idempotent).
 
 prepare_match_run_task(run_id) -> chord(group(solve_match_part_task(run_id, part, seconds) ...),
-finish_match_run_task(run_id)): the parts are solved by as many workers as there are, the callback merges
-and writes once. With eager Celery (no broker) the chord runs inline. reap_match_runs_task is periodic.
+finish_match_run_task(run_id)): each `part` is a group of the run (its needs' and resources' ids), loaded
+and solved by whichever worker takes it, as many at once as there are workers; the callback checks what
+crosses groups and writes once. With eager Celery (no broker) the chord runs inline. reap_match_runs_task is periodic.
 Time limits: a part's soft limit sits above its solve limit; a SoftTimeLimitExceeded fails the run.
 """
 

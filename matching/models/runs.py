@@ -107,8 +107,9 @@ class MatchRun(models.Model):
 
 
 class MatchRunSnapshot(models.Model):
-    """The solver's input of a run (JSON), frozen when the run starts, so every part and the merge see
-    the same data; deleted with the run."""
+    """What a run's tasks share (JSON): in `problem` its groups (needs' and resources' ids, from the
+    outline read when the run starts; each worker loads its group's data itself), the solver settings,
+    and in `keys` the needs in no group with their reasons; deleted once the results are written."""
 
     match_run = models.OneToOneField(MatchRun, models.CASCADE, primary_key=True, related_name="snapshot")
     problem = models.JSONField()

@@ -8,7 +8,7 @@
     runs.reap_stale_runs(*, now=None) -> int                         (periodic, via matching.tasks)
     allocations.respond_to_allocation(*, actor, allocation, accept, reason=None, idempotency_key=None,
                                       now=None) -> Allocation
-    adapter.load_problem(run) -> (solver.Problem, Keys)              (the only ORM <-> solver adapter)
+    adapter.load_problem(run, need_ids=, resource_ids=) -> (solver.Problem, Keys)   (the only ORM <-> solver adapter)
 
 Every function is one transaction and raises `core.errors.ServiceError` with the API's error codes.
 """

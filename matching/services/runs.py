@@ -17,6 +17,7 @@ A run's frozen input is deleted when its results are written; a failed run's is 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import logging
 import threading
@@ -49,6 +50,8 @@ from matching.models import (
     UnservedReason,
 )
 from matching.solver import api as solver_api
+from matching.solver import audit as solver_audit
+from matching.solver import candidates, decompose, metrics, reasons
 
 from . import adapter, notify
 
@@ -218,9 +221,18 @@ def _add_stages(run_id: int, stages: list[tuple[str, float]], progress: float | 
 
 
 def prepare_run(run_id: int, *, now: dt.datetime | None = None) -> list[tuple[dict[str, Any], float]] | None:
-    """QUEUED -> RUNNING; freezes the input and returns the parts, each with its wall-clock safety limit
-    (the answer does not depend on it: a part's CP-SAT budget is deterministic time, from its size).
-    None when the run is not QUEUED (a redelivered task) — nothing is done then."""
+    """QUEUED -> RUNNING; splits the run into groups and returns them, each with its wall-clock safety
+    limit (the answer does not depend on it: a part's CP-SAT budget is deterministic time, from its size).
+    None when the run is not QUEUED (a redelivered task) — nothing is done then.
+
+    Only the outline is read here (needs, resources, windows, declined pairs; no free capacity): a group is
+    a connected component of the outline's candidate graph in one category, named by its needs' and
+    resources' ids. Every candidate of the real problem is one of the outline's, so every independent part
+    of the real problem (`solver.api.prepare`) lies inside one group, and so does everything the merge of
+    a part looks at (its needs' candidates, the allocations on their blocks): the worker that solves a group
+    loads it with its free capacity, splits it into exactly the parts the whole problem has there, solves,
+    merges, audits and explains them. Needs in no group (no candidate even without capacity limits) get
+    their reasons here, from the outline, which decides them alone."""
     now = now or timezone.now()
     if not MatchRun.objects.filter(pk=run_id, status=MatchRunStatus.QUEUED).update(
             status=MatchRunStatus.RUNNING, started_at=now, heartbeat_at=now, progress=0.02):
@@ -230,30 +242,121 @@ def prepare_run(run_id: int, *, now: dt.datetime | None = None) -> list[tuple[di
     conf = solve_settings()
     with heartbeat(run_id):
         t = time.perf_counter()
-        problem, keys = adapter.load_problem(run)
+        outline, keys = adapter.load_outline(run)
         t_load = time.perf_counter() - t
         t = time.perf_counter()
-        parts = solver_api.prepare(problem, conf)
+        groups, alone = outline_groups(outline)
+        _, unserved = adapter.rows_of([], reasons.explain(outline, groups.cs, [], only=set(alone)), keys)
+        lone = dataclasses.replace(outline, needs=tuple(outline.needs[n] for n in alone))
+        leftover = {"needs": [int(n.key[1:]) for n in lone.needs], "reasons": unserved,
+                    "summary": metrics.summarise(lone, [], 0.0, {})}
+        payloads = [{"index": i, "category": g.category, "needs": g.need_ids, "resources": g.resource_ids,
+                     "declined": g.declined} for i, g in enumerate(groups.groups)]
         t_prep = time.perf_counter() - t
     with transaction.atomic():
         MatchRunSnapshot.objects.update_or_create(match_run=run, defaults={
-            "problem": problem.to_dict(), "settings": conf.to_dict(), "keys": keys.to_dict()})
+            "problem": {"groups": [{k: p[k] for k in ("category", "needs", "resources")} for p in payloads]},
+            "settings": conf.to_dict(), "keys": {"leftover": leftover}})
         MatchRun.objects.filter(pk=run_id).update(
-            parts_total=len(parts), demand_quantity=sum(n.units for n in problem.needs))
+            parts_total=len(payloads), demand_quantity=sum(n.units for n in outline.needs))
         _add_stages(run_id, [("load", t_load), ("prepare", t_prep)], progress=PREPARED)
-    return [(p.to_dict(), conf.time_limit_s) for p in parts]
+    # largest first: the workers' last groups are small ones, so none waits long for another at the end
+    order = sorted(range(len(payloads)), key=lambda i: (-groups.groups[i].size, i))
+    return [(payloads[i], conf.time_limit_s) for i in order]
+
+
+@dataclasses.dataclass
+class Group:
+    category: str
+    need_ids: list[int]
+    resource_ids: list[int]
+    declined: dict[str, int]  # need key -> resources in reach that declined it (of all, not only the group's)
+    size: int = 0  # the outline's candidates in the group
+
+
+@dataclasses.dataclass
+class Grouping:
+    groups: list[Group]
+    cs: candidates.CandidateSet  # the outline's
+
+
+def outline_groups(outline: solver.Problem) -> tuple[Grouping, list[int]]:
+    """The groups of the outline (connected components of its candidate graph per category, ordered by
+    category and first need) and the indices of needs in none."""
+    cs = candidates.build(outline)
+    n_needs = len(outline.needs)
+    parent = list(range(n_needs + len(outline.resources)))  # needs, then resources offset by n_needs
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for n, r in zip(cs.need, cs.res, strict=True):
+        a, b = find(n), find(n_needs + r)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    members: dict[int, tuple[set[int], set[int]]] = {}
+    size: dict[int, int] = defaultdict(int)
+    for n, r in zip(cs.need, cs.res, strict=True):
+        root = find(n)
+        needs, resources = members.setdefault(root, (set(), set()))
+        needs.add(n)
+        resources.add(r)
+        size[root] += 1
+    groups = []
+    for root in sorted(members, key=lambda k: (outline.needs[k].category, k)):
+        needs, resources = members[root]
+        groups.append(Group(
+            outline.needs[root].category, sorted(int(outline.needs[n].key[1:]) for n in needs),
+            sorted(int(outline.resources[r].key[1:]) for r in resources),
+            {outline.needs[n].key: cs.diag[n].declined for n in sorted(needs) if cs.diag[n].declined},
+            size[root]))
+    grouped = {n for needs, _ in members.values() for n in needs}
+    return Grouping(groups, cs), [n for n in range(n_needs) if n not in grouped]
+
+
+def solve_group(run: MatchRun, group: dict[str, Any], conf: solver.SolveSettings,
+                time_limit_s: float) -> dict[str, Any]:
+    """Loads one group with its free capacity, splits it into its independent parts, solves them and
+    merges, audits and explains them (raises AuditError on a violation). Plain rows out."""
+    stages: list[tuple[str, float]] = []
+    t = time.perf_counter()
+    problem, keys = adapter.load_problem(run, need_ids=group["needs"], resource_ids=group["resources"])
+    stages.append(("part load", time.perf_counter() - t))
+    t = time.perf_counter()
+    problem.validate()
+    cs = candidates.build(problem)
+    for n, need in enumerate(problem.needs):  # declined pairs may lie outside the group: counted by prepare
+        cs.diag[n].declined = group["declined"].get(need.key, 0)
+    parts = decompose.split(problem, cs, conf)
+    stages.append(("part prepare", time.perf_counter() - t))
+    results = [solver_api.solve_part(p, conf, time_limit_s=time_limit_s) for p in parts]
+    solution = solver_api.merge(problem, results, conf, cs=cs)
+    t = time.perf_counter()
+    found, unserved = adapter.rows_of(solution.allocations, solution.unserved, keys)
+    summary = metrics.summarise(problem, solution.allocations, solution.metrics.bound,
+                                solver_api.servable(problem, cs, conf))
+    stages.append(("part rows", time.perf_counter() - t))
+    return {"index": group["index"], "needs": [int(n.key[1:]) for n in problem.needs], "allocations": found,
+            "reasons": unserved, "summary": summary, "stages": [*solution.stages, *stages], "parts": len(parts),
+            "budget": solution.budget, "dtime": solution.deterministic_time_used,
+            "reproducible": solution.reproducible}
 
 
 def solve_run_part(run_id: int, part: dict[str, Any], time_limit_s: float) -> dict[str, Any] | None:
-    """Solves one part; returns the PartResult as JSON, or None when the run is no longer RUNNING or the
-    solve failed (the run is then FAILED with the error, including a soft time limit)."""
+    """Solves one group of the run (`solve_group`); returns its rows and figures as JSON, or None when the
+    run is no longer RUNNING or the solve failed (the run is then FAILED with the error, including a soft
+    time limit or a failed audit)."""
     if not MatchRun.objects.filter(pk=run_id, status=MatchRunStatus.RUNNING).exists():
         return None
     try:
         with heartbeat(run_id):
+            run = MatchRun.objects.get(pk=run_id)
             snapshot = MatchRunSnapshot.objects.get(match_run_id=run_id)
             conf = solver.SolveSettings.from_dict(snapshot.settings)
-            result = solver_api.solve_part(solver.Part.from_dict(part), conf, time_limit_s=time_limit_s)
+            result = solve_group(run, part, conf, time_limit_s)
     except Exception as exc:  # noqa: BLE001 - any failure of a part fails the run, with its message
         fail_run(run_id, f"part {part.get('index')}: {type(exc).__name__}: {exc}")
         return None
@@ -262,13 +365,45 @@ def solve_run_part(run_id: int, part: dict[str, Any], time_limit_s: float) -> di
             parts_done=F("parts_done") + 1, heartbeat_at=timezone.now(),
             progress=Least(Value(PREPARED + PARTS_SHARE), Value(PREPARED) + Value(PARTS_SHARE) * share)):
         run_changed(run_id)
-    return result.to_dict()
+    return result
+
+
+@dataclasses.dataclass
+class Outcome:
+    """A run's results put together from its groups' and the leftover needs'."""
+
+    metrics: solver.Metrics
+    allocations: list[adapter.AllocationRow]
+    reasons: list[adapter.ReasonRow]
+    needs: list[int]
+    stages: list[tuple[str, float]]
+    budget: float
+    dtime: float
+    reproducible: bool
+
+
+def combine(results: list[dict[str, Any]], leftover: dict[str, Any]) -> Outcome:
+    """Checks what crosses the groups (raises AuditError) and adds up their figures."""
+    t = time.perf_counter()
+    solver_audit.check_parts([([f"n{n}" for n in r["needs"]], {f"r{a[2]}" for a in r.get("allocations", ())})
+                              for r in [*results, leftover]])
+    stages: dict[str, float] = defaultdict(float)
+    for r in results:
+        for name, sec in r["stages"]:
+            stages[name] += sec
+    allocations = sorted((a for r in results for a in r["allocations"]), key=lambda a: (f"n{a[0]}", f"r{a[2]}", a[6]))
+    reasons_ = sorted((u for r in [*results, leftover] for u in r["reasons"]), key=lambda u: u[0])
+    m = metrics.from_summaries([*(r["summary"] for r in results), leftover["summary"]])
+    stages["finish"] += time.perf_counter() - t
+    return Outcome(m, allocations, reasons_, [n for r in [*results, leftover] for n in r["needs"]],
+                   sorted(stages.items()), round(sum(r["budget"] for r in results), 6),
+                   round(sum(r["dtime"] for r in results), 6), all(r["reproducible"] for r in results))
 
 
 def finish_run(run_id: int, results: list[dict[str, Any] | None], *, now: dt.datetime | None = None) -> bool:
-    """Merges, audits and writes the run's results once. True if this call wrote them.
+    """Puts the groups' results together and writes them once. True if this call wrote them.
 
-    A part that failed (None) or a merge that fails (an AuditError is a bug, never published) ends the run
+    A part that failed (None) or a check that fails (an AuditError is a bug, never published) ends the run
     FAILED with the error; a run that is no longer RUNNING is left alone (a second callback, the reaper)."""
     if not MatchRun.objects.filter(pk=run_id, status=MatchRunStatus.RUNNING).exists():
         return False
@@ -278,31 +413,26 @@ def finish_run(run_id: int, results: list[dict[str, Any] | None], *, now: dt.dat
     try:
         with heartbeat(run_id):
             snapshot = MatchRunSnapshot.objects.get(match_run_id=run_id)
-            problem = solver.Problem.from_dict(snapshot.problem)
-            conf = solver.SolveSettings.from_dict(snapshot.settings)
-            parts = [solver.PartResult.from_dict(r) for r in results if r is not None]
-            solution = solver_api.merge(problem, parts, conf)
+            outcome = combine([r for r in results if r is not None], snapshot.keys["leftover"])
     except Exception as exc:  # noqa: BLE001 - audited failure ends the run, with its message
         fail_run(run_id, f"merge: {type(exc).__name__}: {exc}")
         return False
-    return _write(run_id, problem, solution, adapter.Keys.from_dict(snapshot.keys), now=now or timezone.now())
+    return _write(run_id, outcome, now=now or timezone.now())
 
 
-def _write(run_id: int, problem: solver.Problem, solution: solver.Solution, keys: adapter.Keys, *,
-           now: dt.datetime) -> bool:
+def _write(run_id: int, outcome: Outcome, *, now: dt.datetime) -> bool:
     t = time.perf_counter()
-    m = solution.metrics
+    m = outcome.metrics
     with transaction.atomic():
         run = MatchRun.objects.get(pk=run_id)
-        stages = [*run.stages, *({"name": n, "seconds": round(s, 4)} for n, s in solution.stages)]
+        stages = [*run.stages, *({"name": n, "seconds": round(s, 4)} for n, s in outcome.stages)]
         won = MatchRun.objects.filter(pk=run_id, status=MatchRunStatus.RUNNING).update(
             status=MatchRunStatus.SUCCEEDED, finished_at=now, progress=1.0, heartbeat_at=now,
             demand_quantity=m.demand, served_quantity=m.served, bound=m.bound, gap=m.gap,
             starved_communities=m.starved_communities, min_community_share=m.min_community_share,
             p10_community_share=m.p10_community_share, mean_distance_m=m.mean_distance_m,
             p90_distance_m=m.p90_distance_m, churn=m.churn, stages=stages,
-            solver_budget=solution.budget, solver_time_used=solution.deterministic_time_used,
-            reproducible=solution.reproducible)
+            solver_budget=outcome.budget, solver_time_used=outcome.dtime, reproducible=outcome.reproducible)
         if not won:
             return False
         run_changed(run_id)
@@ -311,30 +441,28 @@ def _write(run_id: int, problem: solver.Problem, solution: solver.Solution, keys
             community__subdistrict_id=run.scope_id)
         superseded = Allocation.objects.proposed().filter(need__in=scope).exclude(match_run=run).update(
             status="SUPERSEDED")
-        allocations, reasons = adapter.to_rows(run, solution, keys)
-        Allocation.objects.bulk_create(allocations, batch_size=1000)
-        solved = [int(n.key[1:]) for n in problem.needs]
-        UnservedReason.objects.filter(need_id__in=solved).delete()
-        UnservedReason.objects.bulk_create(reasons, batch_size=1000)
-        _notify_units(run, allocations)
+        UnservedReason.objects.filter(need_id__in=outcome.needs).delete()
+        adapter.insert_rows(run, outcome.allocations, outcome.reasons)
+        _notify_units(run, [a[2] for a in outcome.allocations])
         audit.record(actor=None, action="match_run.finish", obj=run, data={
             "served": m.served, "demand": m.demand, "bound": m.bound, "gap": m.gap,
-            "allocations": len(allocations), "superseded": superseded, "unserved_needs": len(reasons),
-            "solver_budget": solution.budget, "reproducible": solution.reproducible})
+            "allocations": len(outcome.allocations), "superseded": superseded,
+            "unserved_needs": len(outcome.reasons), "solver_budget": outcome.budget,
+            "reproducible": outcome.reproducible})
         MatchRunSnapshot.objects.filter(match_run_id=run_id).delete()  # its input is no longer needed
         MatchRun.objects.filter(pk=run_id).update(
             stages=[*stages, {"name": "write", "seconds": round(time.perf_counter() - t, 4)}])
     return True
 
 
-def _notify_units(run: MatchRun, allocations: list[Allocation]) -> None:
+def _notify_units(run: MatchRun, resource_ids: list[int]) -> None:
     by_unit: dict[int, int] = defaultdict(int)
     units = dict(run.allocations.values_list("resource_id", "resource__unit_id").distinct())
-    for a in allocations:
-        by_unit[units[a.resource_id]] += 1
-    for unit_id, count in sorted(by_unit.items()):
-        notify.tell(kind="ALLOCATION_PROPOSED", key_parts=("run", run.pk, "unit", unit_id), role=Role.UNIT_ADMIN,
-                    unit_ids=[unit_id], params={"count": count, "run": run.pk})
+    for resource_id in resource_ids:
+        by_unit[units[resource_id]] += 1
+    notify.tell_units(kind="ALLOCATION_PROPOSED", role=Role.UNIT_ADMIN, per_unit={
+        unit_id: (("run", run.pk, "unit", unit_id), {"count": count, "run": run.pk})
+        for unit_id, count in sorted(by_unit.items())})
 
 
 def reap_stale_runs(*, now: dt.datetime | None = None) -> int:

@@ -180,7 +180,7 @@ def _stabilize(part: Part, found: State, stages: list[tuple[str, float]]) -> tup
     return best, False
 
 
-def _servable(problem: Problem, cs: candidates.CandidateSet, settings: SolveSettings) -> dict[str, int]:
+def servable(problem: Problem, cs: candidates.CandidateSet, settings: SolveSettings) -> dict[str, int]:
     site_cap: dict[tuple[int, int], int] = defaultdict(int)
     for c in decompose.useful(problem, cs, settings):
         site_cap[(cs.need[c], cs.res[c])] += cs.cap[c]
@@ -263,7 +263,7 @@ def merge(
     audit.check(problem, allocs, settings)
     unserved = reasons.explain(problem, cs, allocs)
     served = sum(a.quantity for a in allocs)
-    m = metrics.compute(problem, allocs, max(bound, served), _servable(problem, cs, settings))
+    m = metrics.compute(problem, allocs, max(bound, served), servable(problem, cs, settings))
     stages["merge"] += time.perf_counter() - t
     return Solution(
         allocations=tuple(allocs),

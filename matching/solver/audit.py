@@ -98,3 +98,27 @@ def check(problem: Problem, allocations: Iterable[Allocation], settings: SolveSe
     found = violations(problem, allocations, settings)
     if found:
         raise AuditError(found)
+
+
+def part_violations(parts: Iterable[tuple[Iterable[str], Iterable[str]]]) -> list[str]:
+    """What crosses independent parts, each given as (its needs' keys, the keys of resources it allocated):
+    a need in two parts, or a resource allocated by two parts (every other rule lies inside one part and is
+    checked there by :func:`check`)."""
+    out: list[str] = []
+    need_part: dict[str, int] = {}
+    resource_part: dict[str, int] = {}
+    for i, (needs, resources) in enumerate(parts):
+        for key in needs:
+            if need_part.setdefault(key, i) != i:
+                out.append(f"{key}: in parts {need_part[key]} and {i}")
+        for key in set(resources):
+            if resource_part.setdefault(key, i) != i:
+                out.append(f"{key}: allocated by parts {resource_part[key]} and {i}")
+    return out
+
+
+def check_parts(parts: Iterable[tuple[Iterable[str], Iterable[str]]]) -> None:
+    """Raise :class:`AuditError` if independent parts share a need or an allocated resource."""
+    found = part_violations(parts)
+    if found:
+        raise AuditError(found)

@@ -11,7 +11,7 @@ the need could use (``blocking_need_keys``, largest first; empty when existing b
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from .candidates import CandidateSet
 from .domain import Allocation, Problem, UnservedReason
@@ -19,7 +19,10 @@ from .domain import Allocation, Problem, UnservedReason
 MAX_BLOCKING = 3
 
 
-def explain(problem: Problem, cs: CandidateSet, allocations: Iterable[Allocation]) -> list[UnservedReason]:
+def explain(
+    problem: Problem, cs: CandidateSet, allocations: Iterable[Allocation], only: Collection[int] | None = None
+) -> list[UnservedReason]:
+    """Reasons of the unserved needs, in the problem's order; ``only``: of these need indices alone."""
     allocs = list(allocations)
     served: dict[str, int] = defaultdict(int)
     on_block: dict[tuple[str, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -32,6 +35,8 @@ def explain(problem: Problem, cs: CandidateSet, allocations: Iterable[Allocation
         cands_of[cs.need[c]].append(c)
     out: list[UnservedReason] = []
     for n, need in enumerate(problem.needs):
+        if only is not None and n not in only:
+            continue
         rem = need.units - served[need.key]
         if rem <= 0:
             continue

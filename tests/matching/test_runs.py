@@ -237,7 +237,7 @@ def test_a_failure_while_loading_ends_the_run_failed(worker, staff, canteen, mon
     def broken(run):  # type: ignore[no-untyped-def]
         raise ValueError("bad opening window")
 
-    monkeypatch.setattr(runs.adapter, "load_problem", broken)
+    monkeypatch.setattr(runs.adapter, "load_outline", broken)
     # when
     run = run_now(django_capture_on_commit_callbacks, actor=staff)
     # then

@@ -1,0 +1,106 @@
+"""A run is split into groups that the workers load and solve themselves (issue 13, city scale): the
+groups' results put together are exactly what the whole problem solved at once gives — proposals,
+reasons and every figure — and what crosses groups is checked."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+
+from marketplace.demo.district import generate
+from matching import solver
+from matching.models import Allocation, MatchRun, MatchRunStatus, UnservedReason
+from matching.services import adapter, runs
+from matching.services.runs import finish_run, prepare_run, solve_run_part, start_match_run
+from matching.solver import api as solver_api
+from matching.solver import metrics
+from matching.solver.audit import AuditError, check_parts
+from matching.solver.from_district import to_problem
+
+from .conftest import NOW, lunch_need
+from .test_end_to_end import load_small_district
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.slow
+def test_the_groups_give_what_the_whole_problem_solved_at_once_gives(django_capture_on_commit_callbacks):
+    # given: a generated district (stored slots, so free capacity differs from the blocks'), and what
+    # the solver gives for the whole problem loaded at once, over the horizon the run will have
+    load_small_district(scale=0.15, seed=3)
+    horizon = MatchRun(horizon_days=28, horizon_start=NOW.date() + dt.timedelta(days=1))
+    problem, keys = adapter.load_problem(horizon)
+    whole = solver_api.solve(problem, runs.solve_settings())
+    expected_allocations, expected_reasons = adapter.rows_of(whole.allocations, whole.unserved, keys)
+    # when: a run through the tasks (eager chord: prepare, the groups, finish)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = start_match_run(actor=None, now=NOW)
+    run.refresh_from_db()
+    # then: more than one group, some needs in none, and the same proposals, reasons and figures
+    assert run.status == MatchRunStatus.SUCCEEDED, run.error
+    assert run.parts_total > 1 and len(expected_reasons) > 0
+    got = sorted(Allocation.objects.filter(match_run=run).values_list(
+        "need_id", "resource_id", "block_index", "quantity", "distance_m", "starts_on", "ends_on"))
+    assert got == sorted((a[0], a[2], a[6], a[3], a[4], dt.date.fromisoformat(a[10]), dt.date.fromisoformat(a[11]))
+                         for a in expected_allocations)
+    assert sorted(UnservedReason.objects.filter(match_run=run).values_list(
+        "need_id", "code", "quantity", "detail", "blocking_need_id")) == sorted(map(tuple, expected_reasons))
+    m = whole.metrics
+    assert (run.served_quantity, run.demand_quantity, run.bound, run.gap, run.starved_communities) == (
+        m.served, m.demand, m.bound, m.gap, m.starved_communities)
+    assert (run.min_community_share, run.p10_community_share, run.p90_distance_m) == (
+        m.min_community_share, m.p10_community_share, m.p90_distance_m)
+    assert run.mean_distance_m == pytest.approx(m.mean_distance_m)
+    assert run.solver_budget == pytest.approx(whole.budget)
+
+
+def test_summaries_of_disjoint_needs_add_up_to_the_metrics_of_the_whole() -> None:
+    # given: a solved generated district with previous proposals (churn) and its needs cut in three
+    problem = to_problem(generate(0.1, 4))
+    settings = solver.SolveSettings(deterministic_time=0.2)
+    first = solver_api.solve(problem, settings)
+    problem = dataclasses.replace(problem, previous=tuple(
+        solver.PreviousAllocation(a.need_key, a.resource_key, a.block_index, a.quantity)
+        for a in first.allocations[::2]))
+    solution = solver_api.solve(problem, settings)
+    cs = solver.candidates.build(problem)
+    servable = solver_api.servable(problem, cs, settings)
+    thirds = [problem.needs[i::3] for i in range(3)]
+    # when
+    summaries = []
+    for needs in thirds:
+        keys = {n.key for n in needs}
+        part = dataclasses.replace(problem, needs=needs)
+        summaries.append(metrics.summarise(part, [a for a in solution.allocations if a.need_key in keys],
+                                           solution.metrics.bound / 3,
+                                           {k: v for k, v in servable.items() if k in keys}))
+    # then
+    assert metrics.from_summaries(summaries) == metrics.compute(problem, solution.allocations,
+                                                                solution.metrics.bound, servable)
+    assert solution.metrics.churn is not None and solution.metrics.p90_distance_m > 0
+
+
+def test_a_need_or_a_resource_in_two_parts_fails_the_check() -> None:
+    check_parts([(["n1", "n2"], ["r1"]), (["n3"], ["r2"]), (["n4"], [])])
+    with pytest.raises(AuditError, match="n2: in parts 0 and 1"):
+        check_parts([(["n1", "n2"], ["r1"]), (["n2"], [])])
+    with pytest.raises(AuditError, match="r1: allocated by parts 0 and 1"):
+        check_parts([(["n1"], ["r1"]), (["n2"], ["r1"])])
+
+
+def test_groups_that_overlap_fail_the_run_and_write_nothing(worker, staff, canteen):
+    # given: a run prepared and its one group solved by hand
+    lunch_need(worker, quantity=30)
+    run = start_match_run(actor=staff, now=NOW)
+    parts = prepare_run(run.pk)
+    assert parts is not None and len(parts) == 1
+    results = [solve_run_part(run.pk, part, seconds) for part, seconds in parts]
+    assert results[0] is not None and results[0]["allocations"]
+    # when: the same group's result arrives twice (a group overlapping another)
+    assert finish_run(run.pk, [*results, results[0]]) is False
+    # then
+    run.refresh_from_db()
+    assert run.status == MatchRunStatus.FAILED and "AuditError" in run.error and "in parts 0 and 1" in run.error
+    assert not Allocation.objects.exists() and not UnservedReason.objects.exists()
