@@ -41,6 +41,8 @@ def tell_units(*, kind: str, role: str, per_unit: dict[int, tuple[tuple[object, 
     holders = (Membership.objects.filter(role=role, unit_id__in=list(per_unit)).select_related("user")
                .order_by("unit_id", "id"))
     for m in holders:
+        if m.unit_id is None:  # the filter on unit_id__in leaves none; the type allows it
+            continue
         key_parts, params = per_unit[m.unit_id]
         if notify(user=m.user, kind=kind, key=effect_key(kind, *key_parts), params=params) is not None:
             told += 1
