@@ -20,12 +20,31 @@ from core.graphql.errors import coded_error
 from core.graphql.limits import declare_list_bound
 from core.graphql.relay import connection_from, decode_int_id
 from core.graphql.scalars import Date, DateTime
+from core.graphql.selection import selected
 from marketplace.graphql import permissions as marketplace_permissions
 from marketplace.graphql.types import GeoPointInput, ResourceConnection, viewer_of
 
 from . import permissions
 from .search import ResourceSearch, search_resources
 from .types import BookingConnection, KitchenSheetLine, NotificationConnection
+
+# Resource fields answered from the resource's own row (marketplace/graphql/types.py): no unit needed.
+RESOURCE_COLUMNS = {"__typename", "id", "name", "category", "description", "address", "capacity", "location",
+                    "bookingMode", "targetGroup", "requiresApproval", "accessible", "checkInRequired",
+                    "followsHolidayCalendar", "bookingOpensDaysBefore", "bookingClosesMinutesBefore",
+                    "cancelUntilMinutesBefore", "maxActivePerResident"}
+
+
+def _booking_relations(info: Info) -> list[str]:
+    """The relations a page of bookings joins: the resource always (permissions read it); its unit and
+    subdistrict unless the resource's selection is only its own columns; `bookedBy` and `standing` when
+    selected."""
+    node = selected(info, "edges", "node") or set()
+    relations = ["resource"]
+    if not (selected(info, "edges", "node", "resource") or set()) <= RESOURCE_COLUMNS:
+        relations.append("resource__unit__subdistrict")
+    relations += [name for field, name in (("bookedBy", "booked_by"), ("standing", "standing")) if field in node]
+    return relations
 
 
 def _filter_bookings(qs: Any, statuses: list[Any] | None, start: dt.datetime | None, end: dt.datetime | None) -> Any:
@@ -111,9 +130,10 @@ class BookingQuery(graphene.ObjectType):
         qs = permissions.bookings(viewer)
         if viewer is None:
             return connection_from(BookingConnection, qs.none(), first, after, info=info, seen="Booking")
-        # every row's user is the viewer: not joined and prefetched again for each row, attached below
+        # every row's user is the viewer: not joined and prefetched again for each row, attached below;
+        # the other relations only when the selection shows them
         qs = (qs.filter(user_id=viewer.pk).select_related(None)
-              .select_related("resource__unit__subdistrict", "booked_by", "standing").prefetch_related(None))
+              .select_related(*_booking_relations(info)).prefetch_related(None))
         qs = _filter_bookings(qs, statuses, kwargs.get("from_"), to)
         connection = connection_from(BookingConnection, qs, first, after, info=info, seen="Booking")
         for edge in connection.edges:

@@ -1,0 +1,49 @@
+"""A page of bookings joins only the relations its selection shows (core/graphql/selection.py), and
+answers the same either way."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from .world import World
+
+pytestmark = pytest.mark.django_db
+
+NAMES = "{ myBookings(first: 10) { edges { node { id status resource { name } } } } }"
+FULL = """{ myBookings(first: 10) { edges { node { id status resource { name unit { name } subdistrict { name } }
+  bookedBy { displayName } standing { id } } } } }"""
+FRAGMENTED = """{ myBookings(first: 10) { edges { ...E } } }
+fragment E on BookingEdge { node { id ... on Booking { resource { ...R } } } }
+fragment R on Resource { name unit { name } }"""
+
+
+def _sql(api: Any, query: str, client: Any) -> tuple[Any, str]:
+    with CaptureQueriesContext(connection) as queries:
+        answer = api.post(query, client=client)
+    assert answer.status == 200 and not answer.errors, answer.body
+    (page,) = [q["sql"] for q in queries.captured_queries if 'FROM "booking_booking"' in q["sql"]]
+    return answer, page
+
+
+def test_a_page_joins_what_its_selection_shows(api: Any, world: World) -> None:
+    client = api.client_for(world["resident_a"])
+    names, names_sql = _sql(api, NAMES, client)
+    full, full_sql = _sql(api, FULL, client)
+    fragmented, fragmented_sql = _sql(api, FRAGMENTED, client)
+    # the resource's name alone: the resource joined, not its unit nor the booking's other relations
+    assert '"marketplace_resource"' in names_sql and '"marketplace_workunit"' not in names_sql
+    assert '"marketplace_user"' not in names_sql and '"booking_standingbooking"' not in names_sql
+    # the unit, the subdistrict, bookedBy and standing selected: all joined, as before
+    assert '"marketplace_workunit"' in full_sql and '"marketplace_subdistrict"' in full_sql
+    assert '"booking_standingbooking"' in full_sql and '"marketplace_user"' in full_sql
+    # a unit asked for through fragments is seen too
+    assert '"marketplace_workunit"' in fragmented_sql
+    # and the answers agree where they overlap
+    assert [e["node"]["resource"]["name"] for e in full.data["myBookings"]["edges"]] == \
+        [e["node"]["resource"]["name"] for e in names.data["myBookings"]["edges"]]
+    assert fragmented.data["myBookings"]["edges"][0]["node"]["resource"]["unit"]["name"] == \
+        full.data["myBookings"]["edges"][0]["node"]["resource"]["unit"]["name"]
