@@ -138,13 +138,20 @@ def live_world(live_server, settings) -> World:  # type: ignore[no-untyped-def]
     return build_world()
 
 
-@pytest.fixture
-def phone(browser, live_server) -> Iterator[Session]:  # type: ignore[no-untyped-def]
-    """A phone-sized page in zh-hans; afterwards no console error and no axe violation."""
-    s = Session(browser, live_server.url, viewport=PHONE, locale="zh-CN")
+def phone_session(browser: Any, url: str, *, real_stream: bool = False) -> Iterator[Session]:
+    """A phone-sized page in zh-hans at `url` (with the server's own /graphql/stream when `real_stream`,
+    else the harness's stub); afterwards no console error and no axe violation."""
+    s = Session(browser, url, viewport=PHONE, locale="zh-CN")
+    if real_stream:
+        s.context.unroute("**/graphql/stream")
     yield s
     try:
         assert s.errors == []
         assert s.axe_violations() == []
     finally:
         s.close()
+
+
+@pytest.fixture
+def phone(browser, live_server) -> Iterator[Session]:  # type: ignore[no-untyped-def]
+    yield from phone_session(browser, live_server.url)

@@ -23,8 +23,8 @@ from marketplace.models import User
 from marketplace.services.tokens import issue_token
 from tests.factories import resident
 
-from .browser import PHONE, Session
-from .conftest import PASSWORD, World, build_world
+from .browser import Session
+from .conftest import PASSWORD, World, build_world, phone_session
 from .helpers import gid
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -81,14 +81,7 @@ def world(asgi: AsgiServer) -> World:
 @pytest.fixture
 def live_phone(browser: Any, asgi: AsgiServer) -> Iterator[Session]:
     """A phone-sized page in zh-hans on the ASGI server, with the real stream (not the harness's stub)."""
-    s = Session(browser, asgi.url, viewport=PHONE, locale="zh-CN")
-    s.context.unroute("**/graphql/stream")
-    yield s
-    try:
-        assert s.errors == []
-        assert s.axe_violations() == []
-    finally:
-        s.close()
+    yield from phone_session(browser, asgi.url, real_stream=True)
 
 
 def _book(server: AsgiServer, user: User, resource_gid: str, start: str) -> dict[str, Any]:
