@@ -17,6 +17,10 @@ floor    the statements a booking cannot do without, as raw SQL over psycopg in 
          (BEGIN, INSERT booking, INSERT in-app notification, the conditional UPDATE of the slot last,
          COMMIT), one connection per thread, other residents, the same slots.
 
+With `--resources N` it then asks each server (baseline and stack, interleaved) N times for
+`resources(near, radiusM 1500, CANTEEN, first 20)` with 7 days of slots (`id start end remaining`) —
+the issue's search — from `--resources-threads` clients (default 8), each a resident's bearer token.
+
 Afterwards it checks that every slot's `booked` equals its counted bookings (I1) and that the
 confirmed bookings equal the successes reported. Prints one table (markdown) and JSON.
 """
@@ -49,6 +53,9 @@ from tests.faults.stack import Cluster, app_env, one, script  # noqa: E402
 from tests.servers import PrivateRedis, free_port, wait_for_port  # noqa: E402
 
 BOOK = "mutation($input: BookSlotInput!) { bookSlot(input: $input) { booking { id status } errors { code } } }"
+SEARCH = """query($near: GeoPointInput!, $from: DateTime!, $to: DateTime!) {
+  resources(near: $near, radiusM: 1500, category: CANTEEN, first: 20) { totalCount edges { node {
+    id name capacity distanceM(from: $near) slots(from: $from, to: $to) { id start end remaining } } } } }"""
 RESOURCES, SITTINGS, DAYS, PLACES = 20, 12, 7, 40
 
 
@@ -158,6 +165,24 @@ def stack_run(port: int, threads: int, jobs: list[tuple[str, str, str]]) -> dict
     return _drive(threads, jobs, book, lambda: http.client.HTTPConnection("127.0.0.1", port, timeout=60))
 
 
+def resources_run(port: int, threads: int, jobs: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    def search(conn: http.client.HTTPConnection, job: tuple[str, dict[str, Any]]) -> str | None:
+        token, variables = job
+        conn.request("POST", "/graphql/", body=json.dumps({"query": SEARCH, "variables": variables}),
+                     headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+        response = conn.getresponse()
+        data = response.read()
+        if response.status != 200:
+            return f"HTTP {response.status}: {data[:200]!r}"
+        answer = json.loads(data)
+        edges = ((answer.get("data") or {}).get("resources") or {}).get("edges") or []
+        if answer.get("errors") or len(edges) != RESOURCES or not all(e["node"]["slots"] for e in edges):
+            return json.dumps(answer)[:300]
+        return None
+
+    return _drive(threads, jobs, search, lambda: http.client.HTTPConnection("127.0.0.1", port, timeout=60))
+
+
 def floor_run(db: str, threads: int, jobs: list[tuple[int, int, int, dt.datetime, dt.datetime]]) -> dict[str, Any]:
     def book(conn: psycopg.Connection[Any], job: tuple[int, int, int, dt.datetime, dt.datetime]) -> str | None:
         user_id, resource_id, slot_id, start, end = job
@@ -186,6 +211,9 @@ def main() -> None:
     parser.add_argument("--bookings", type=int, default=1200, help="per thread count and variant")
     parser.add_argument("--baseline", default="", help="a tree of the code to compare (e.g. main, exported)")
     parser.add_argument("--order", default="baseline,stack,floor")
+    parser.add_argument("--resources", type=int, default=0, help="resources searches per server (0: none)")
+    parser.add_argument("--resources-threads", type=int, default=8)
+    parser.add_argument("--sittings", type=int, default=SITTINGS, help="sittings a day per canteen (slots)")
     args = parser.parse_args()
     counts = [int(t) for t in args.threads.split(",")]
     variants = [v for v in args.order.split(",") if v != "baseline" or args.baseline]
@@ -198,8 +226,8 @@ def main() -> None:
         db = cluster.database()
         base_env = app_env(db, "")
         need = args.bookings * len(counts) * len(variants)
-        w = script(base_env, "from tests.faults import scenarios\nprint(json.dumps(scenarios.load_world("
-                             f"{need}, resources={RESOURCES}, places={PLACES}, sittings={SITTINGS}, days={DAYS})))",
+        world = (f"{need}, resources={RESOURCES}, places={PLACES}, sittings={args.sittings}, days={DAYS}")
+        w = script(base_env, f"from tests.faults import scenarios\nprint(json.dumps(scenarios.load_world({world})))",
                    timeout=900)
         pairs = [(r, s) for s in w["starts"] for r in w["resources"]]
         assert len(pairs) >= args.bookings, "more bookings per run than slots"
@@ -247,6 +275,18 @@ def main() -> None:
                     figures["load"] = round(os.getloadavg()[0], 1)
                     results[variant].append(figures)
                     log(f"{variant:8} {json.dumps(figures)}")
+            if args.resources:
+                days = sorted({s[:10] for s in w["starts"]})
+                variables = {"near": {"lat": 39.912, "lon": 116.372}, "from": f"{days[0]}T00:00:00+08:00",
+                             "to": f"{days[-1]}T23:59:00+08:00"}
+                jobs = [(w["tokens"][k % len(w["tokens"])], variables) for k in range(args.resources)]
+                for server in servers.values():
+                    resources_run(server.port, args.resources_threads, jobs[:50])  # warm every worker
+                for variant, server in servers.items():
+                    figures = resources_run(server.port, args.resources_threads, jobs)
+                    figures["load"] = round(os.getloadavg()[0], 1)
+                    results.setdefault(f"resources/{variant}", []).append(figures)
+                    log(f"resources/{variant} {json.dumps(figures)}")
         finally:
             for variant, server in servers.items():
                 output = server.stop()
@@ -259,6 +299,10 @@ def main() -> None:
         redis.destroy()
         cluster.destroy()
     print(table(results, counts, variants))
+    for variant in variants:
+        for r in results.get(f"resources/{variant}", []):
+            print(f"resources, {variant}, {r['threads']} clients: {r['per_s']:.0f} req/s, p50 {r['p50_ms']:.0f} ms, "
+                  f"p95 {r['p95_ms']:.0f} ms, {r['failed']} failed")
     print(json.dumps({"results": results, "check": check}))
     if not check["counters_agree"] or confirmed != reported:
         sys.exit("WRONG: counters or confirmed bookings disagree")

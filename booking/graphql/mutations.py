@@ -47,8 +47,10 @@ FOR_RESIDENTS_MAX = 50
 
 
 def _resource(info: Info, global_id: str | None, field: str = "resourceId") -> Resource:
+    """The resource a mutation acts on, in the viewer's scope: its own row only (a payload that shows its
+    unit reads that one row when asked; the services need the resource's columns)."""
     return scoped_object(
-        marketplace_permissions.resources(info.context.user),
+        marketplace_permissions.resources(info.context.user).select_related(None),
         global_id,
         "Resource",
         field=field,

@@ -118,7 +118,10 @@ class BookingQuery(graphene.ObjectType):
             unit_given=unit is not None,
             search=kwargs.get("search"),
         )
-        qs = search_resources(viewer_of(info), params, now=info.context.now)
+        # the unit and its subdistrict only when the selection shows more than the resource's own row
+        own = (selected(info, "edges", "node") or set()) <= RESOURCE_COLUMNS | {"distanceM", "slots"}
+        qs = search_resources(viewer_of(info), params, now=info.context.now,
+                              relations=("hours",) if own else ("unit__subdistrict", "hours"))
         connection = connection_from(ResourceConnection, qs, first, after, info=info, seen="Resource")
         info.context.seen("WorkUnit", [e.node.unit_id for e in connection.edges])
         return connection

@@ -47,3 +47,29 @@ def test_a_page_joins_what_its_selection_shows(api: Any, world: World) -> None:
         [e["node"]["resource"]["name"] for e in names.data["myBookings"]["edges"]]
     assert fragmented.data["myBookings"]["edges"][0]["node"]["resource"]["unit"]["name"] == \
         full.data["myBookings"]["edges"][0]["node"]["resource"]["unit"]["name"]
+
+
+RESOURCES_OWN = """{ resources(near: {lat: 39.912, lon: 116.372}, radiusM: 5000, first: 10) {
+  edges { node { id name capacity distanceM(from: {lat: 39.912, lon: 116.372}) } } } }"""
+RESOURCES_UNIT = """{ resources(near: {lat: 39.912, lon: 116.372}, radiusM: 5000, first: 10) {
+  edges { node { id name unit { name } subdistrict { name } } } } }"""
+
+
+def _resources_sql(api: Any, query: str, client: Any) -> tuple[Any, int, str]:
+    with CaptureQueriesContext(connection) as queries:
+        answer = api.post(query, client=client)
+    assert answer.status == 200 and not answer.errors, answer.body
+    (page,) = [q["sql"] for q in queries.captured_queries if 'FROM "marketplace_resource"' in q["sql"]]
+    return answer, len(queries.captured_queries), page
+
+
+def test_a_page_of_resources_joins_its_unit_only_when_shown(api: Any, world: World) -> None:
+    client = api.client_for(world["resident_a"])
+    own, own_count, own_sql = _resources_sql(api, RESOURCES_OWN, client)
+    unit, unit_count, unit_sql = _resources_sql(api, RESOURCES_UNIT, client)
+    assert '"marketplace_workunit"' not in own_sql and '"marketplace_subdistrict"' not in own_sql
+    assert '"marketplace_workunit"' in unit_sql and '"marketplace_subdistrict"' in unit_sql
+    assert own_count == unit_count  # the unit came with the page, not one read per resource
+    names = [e["node"]["name"] for e in own.data["resources"]["edges"]]
+    assert names and names == [e["node"]["name"] for e in unit.data["resources"]["edges"]]
+    assert all(e["node"]["unit"]["name"] for e in unit.data["resources"]["edges"])
