@@ -12,6 +12,7 @@ from collections import defaultdict
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import BigIntegerField, DateTimeField
 from django.urls import NoReverseMatch
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +23,7 @@ from booking.services.calendar import booking_calendar_url as url_of
 from booking.services.calendar import feed_url
 from booking.services.slots import SlotView, occurrences, slot_capacity, slot_key, specs_of
 from core.clock import local_date
+from core.db.prepared import Param, Prepared
 from core.errors import ErrorCode
 from core.graphql.errors import coded_error
 from marketplace.models import BookingMode, Resource, User, WorkUnit
@@ -65,6 +67,15 @@ def _horizon(resource: Resource) -> dt.date | None:
         return None
 
 
+# The stored slots of a page's resources in a period, compiled once per number of resources (a page
+# holds at most 100).
+SLOT_ROWS = Prepared(lambda count: Slot.objects.filter(
+    resource__id__in=[Param(f"r{i}", BigIntegerField()) for i in range(count)],  # not resource_id: its lookup
+    # takes values only
+    start__gte=Param("start", DateTimeField()), start__lt=Param("end", DateTimeField())).order_by().values_list(
+    "pk", "resource_id", "start", "end", "capacity", "booked", "held", "closed", "sex"))
+
+
 def resource_slots(info: Any, resource: Resource, start: dt.datetime, end: dt.datetime) -> list[Any]:
     """The slots of `resource` starting in [start, end), ordered by start: stored ones, and beyond the
     resource's stored horizon virtual ones computed from its windows with its quota rules' amounts as
@@ -83,9 +94,8 @@ def resource_slots(info: Any, resource: Resource, start: dt.datetime, end: dt.da
         # plain rows, no model instances: a week of 20 canteens is hundreds of slots
         stored = [SlotView(key=slot_key(rid, st), pk=pk, resource_id=rid, start=st, end=en, capacity=cap, booked=bk,
                            held=hd, closed=cl, sex=sx)
-                  for pk, rid, st, en, cap, bk, hd, cl, sx in Slot.objects.filter(
-                      resource_id__in=ids, start__gte=start, start__lt=end).order_by().values_list(
-                      "pk", "resource_id", "start", "end", "capacity", "booked", "held", "closed", "sex")]
+                  for pk, rid, st, en, cap, bk, hd, cl, sx in SLOT_ROWS.rows(
+                      len(ids), {"start": start, "end": end} | {f"r{i}": rid for i, rid in enumerate(ids)})]
         taken = {(s.resource_id, s.start) for s in stored}
         for view in stored:
             out[view.resource_id].append(view)

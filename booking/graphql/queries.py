@@ -25,7 +25,7 @@ from marketplace.graphql import permissions as marketplace_permissions
 from marketplace.graphql.types import GeoPointInput, ResourceConnection, viewer_of
 
 from . import permissions
-from .search import ResourceSearch, search_resources
+from .search import ResourceSearch, search_page
 from .types import BookingConnection, KitchenSheetLine, NotificationConnection
 
 # Resource fields answered from the resource's own row (marketplace/graphql/types.py): no unit needed.
@@ -120,8 +120,8 @@ class BookingQuery(graphene.ObjectType):
         )
         # the unit and its subdistrict only when the selection shows more than the resource's own row
         own = (selected(info, "edges", "node") or set()) <= RESOURCE_COLUMNS | {"distanceM", "slots"}
-        qs = search_resources(viewer_of(info), params, now=info.context.now,
-                              relations=("hours",) if own else ("unit__subdistrict", "hours"))
+        qs = search_page(viewer_of(info), params, info.context.now,
+                         ("hours",) if own else ("unit__subdistrict", "hours"))
         connection = connection_from(ResourceConnection, qs, first, after, info=info, seen="Resource")
         info.context.seen("WorkUnit", [e.node.unit_id for e in connection.edges])
         return connection

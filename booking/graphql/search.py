@@ -16,13 +16,15 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BigIntegerField, BooleanField, CharField, Exists, Field, FloatField, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.db.prepared import Param, Prepared
 from core.errors import ErrorCode
 from core.graphql.errors import coded_error
-from marketplace.graphql.geo import bounding_box, distance_expression
+from core.graphql.relay import PreparedPage
+from marketplace.graphql.geo import Distance, bounding_box, point_values
 from marketplace.models import Resource, User
 
 from ..models import Slot
@@ -86,6 +88,76 @@ def _free_slots(viewer: User | None, params: ResourceSearch, now: dt.datetime) -
     return free.filter(remaining__gte=params.min_remaining or 1)
 
 
+# (lookup, parameter name, field) of a search's plain terms, in the order they filter
+_TEXT, _FLAG, _ID, _REAL = CharField(), BooleanField(), BigIntegerField(), FloatField()
+
+
+def _terms(params: ResourceSearch) -> list[tuple[str, str, Field[Any, Any], Any]]:
+    """The search's plain comparisons (no text search, no availability), with their values."""
+    terms: list[tuple[str, str, Field[Any, Any], Any]] = []
+    if params.category:
+        terms.append(("category", "category", _TEXT, params.category))
+    if params.target_group:
+        terms.append(("target_group", "target_group", _TEXT, params.target_group))
+    if params.accessible is not None:
+        terms.append(("accessible", "accessible", _FLAG, params.accessible))
+    if params.unit_given and params.unit_id is not None:
+        terms.append(("unit_id", "unit_id", _ID, params.unit_id))
+    if params.near is not None and params.radius_m is not None:
+        box = bounding_box(*params.near, params.radius_m)
+        terms += [("lat__gte", "min_lat", _REAL, box[0]), ("lat__lte", "max_lat", _REAL, box[1]),
+                  ("lon__gte", "min_lon", _REAL, box[2]), ("lon__lte", "max_lon", _REAL, box[3]),
+                  ("distance__lte", "radius", _REAL, float(params.radius_m))]
+    return terms
+
+
+def _ordered(qs: QuerySet[Resource], terms: list[tuple[str, str, Field[Any, Any], Any]], distance: Distance | None,
+             value: Any) -> QuerySet[Resource]:
+    if distance is not None:
+        qs = qs.annotate(distance=distance)
+    for lookup, name, field, given in terms:
+        qs = qs.filter(**{lookup: value(name, field, given)})
+    if distance is not None:
+        return qs.order_by("distance", "name", "id")  # type: ignore[misc]  # the annotation: unseen by the stubs
+    return qs.order_by("name", "id")
+
+
+def _prepared_page(shape: tuple[tuple[str, ...], bool, tuple[str, ...], int]) -> QuerySet[Resource]:
+    lookups, near, relations, limit = shape
+    terms = [(lookup, name, field, None) for lookup, name, field, _ in _terms_of_shape(lookups)]
+    qs = Resource.objects.listed().select_related(*relations)
+    return _ordered(qs, terms, Distance(None, None) if near else None,
+                    lambda name, field, _given: Param(name, field))[:limit]
+
+
+def _terms_of_shape(lookups: tuple[str, ...]) -> list[tuple[str, str, Field[Any, Any], Any]]:
+    every = _terms(ResourceSearch(category="-", target_group="-", accessible=True, unit_id=0, unit_given=True,
+                                  near=(0.0, 0.0), radius_m=1))
+    return [term for term in every if term[0] in lookups]
+
+
+PAGE = Prepared(_prepared_page)
+
+
+def search_page(viewer: User | None, params: ResourceSearch, now: dt.datetime,
+                relations: tuple[str, ...]) -> QuerySet[Resource] | PreparedPage:
+    """What `connection_from` pages: a prepared first page for the plain searches (category, group,
+    accessibility, unit, near and radius — the app's map and list), the queryset otherwise."""
+    validate_search(params)
+    def queryset() -> QuerySet[Resource]:
+        return search_resources(viewer, params, now, relations)
+
+    if params.search or params.available_from is not None or (params.unit_given and params.unit_id is None):
+        return queryset()
+    terms = _terms(params)
+    values = {name: given for _lookup, name, _field, given in terms}
+    if params.near is not None:
+        values |= point_values(*params.near)
+    lookups = tuple(lookup for lookup, *_ in terms)
+    return PreparedPage(lambda limit: PAGE.all((lookups, params.near is not None, relations, limit), values),
+                        queryset)
+
+
 def search_resources(viewer: User | None, params: ResourceSearch, now: dt.datetime | None = None,
                      relations: tuple[str, ...] = ("unit__subdistrict", "hours")) -> QuerySet[Resource]:
     """The listed resources matching `params`, in the API's order, with `relations` joined. Raises a
@@ -93,14 +165,8 @@ def search_resources(viewer: User | None, params: ResourceSearch, now: dt.dateti
     validate_search(params)
     now = now or timezone.now()
     qs = Resource.objects.listed().select_related(*relations)
-    if params.category:
-        qs = qs.filter(category=params.category)
-    if params.target_group:
-        qs = qs.filter(target_group=params.target_group)
-    if params.accessible is not None:
-        qs = qs.filter(accessible=params.accessible)
-    if params.unit_given:
-        qs = qs.filter(unit_id=params.unit_id) if params.unit_id is not None else qs.none()
+    if params.unit_given and params.unit_id is None:
+        qs = qs.none()
     if params.search:
         text = params.search.strip()
         qs = qs.filter(Q(name__icontains=text) | Q(address__icontains=text) | Q(unit__name__icontains=text))
@@ -109,12 +175,5 @@ def search_resources(viewer: User | None, params: ResourceSearch, now: dt.dateti
             groups = viewer.eligible_groups(timezone.localdate(params.available_from))
             qs = qs.filter(target_group__in=groups)
         qs = qs.filter(Exists(_free_slots(viewer, params, now)))
-    if params.near is None:
-        return qs.order_by("name", "id")
-    lat, lon = params.near
-    qs = qs.annotate(distance=distance_expression(lat, lon))
-    if params.radius_m is not None:
-        min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, params.radius_m)
-        qs = qs.filter(lat__gte=min_lat, lat__lte=max_lat, lon__gte=min_lon, lon__lte=max_lon,
-                       distance__lte=params.radius_m)
-    return qs.order_by("distance", "name", "id")
+    distance = Distance(*params.near) if params.near is not None else None
+    return _ordered(qs, _terms(params), distance, lambda _name, _field, given: given)

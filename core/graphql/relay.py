@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import graphene
@@ -68,16 +68,46 @@ def page_size(first: int | None) -> int:
     return first
 
 
-def connection_from(connection_type: type[relay.Connection], items: QuerySet[Any] | Sequence[Any],
+class PreparedPage:
+    """A page source for `connection_from` that fetches the first page with a prepared query (no ORM
+    building or compiling: core/db/prepared.py) and anything else — later pages, a count — from the
+    queryset `queryset()` builds only then."""
+
+    def __init__(self, first_page: Callable[[int], list[Any]], queryset: Callable[[], QuerySet[Any]]) -> None:
+        self.first_page = first_page
+        self.queryset = queryset
+
+    def resolve(self, start: int, limit: int) -> QuerySet[Any] | Sequence[Any]:
+        if start or limit <= 1:
+            return self.queryset()
+        rows = self.first_page(limit)
+        if len(rows) < limit:
+            return rows  # the whole result: its length is the count
+        return _Counted(rows, self.queryset)
+
+
+class _Counted(list[Any]):
+    """A full first page whose total is counted (lazily, when selected) by the queryset."""
+
+    def __init__(self, rows: list[Any], queryset: Callable[[], QuerySet[Any]]) -> None:
+        super().__init__(rows)
+        self.queryset = queryset
+
+
+def connection_from(connection_type: type[relay.Connection], items: QuerySet[Any] | Sequence[Any] | PreparedPage,
                     first: int | None, after: str | None, *, info: Any = None, seen: str | None = None,
                     total: int | None = None, **extra: Any) -> relay.Connection:
     """One page of `items` (a stably ordered queryset or list) as a connection. `seen` registers the
     page's primary keys with the request's dataloaders under that type name."""
     size = page_size(first)
     start = decode_cursor(after) + 1 if after else 0
+    if isinstance(items, PreparedPage):
+        items = items.resolve(start, size + 1)
     if total is None and isinstance(items, QuerySet):
         queryset = items
         counted: Any = lambda: queryset.count()  # noqa: E731 - lazy: only when totalCount is selected
+    elif total is None and isinstance(items, _Counted):
+        counted = items.queryset().count
     else:
         counted = total if total is not None else len(items)
     fetched = list(items[start:start + size + 1]) if size else []

@@ -11,6 +11,8 @@ from typing import Any
 
 from django.db.models import F, FloatField, Func
 
+from core.db.prepared import Param
+
 EARTH_RADIUS_M = 6_371_008.8
 
 
@@ -33,19 +35,28 @@ class Distance(Func):
     TEMPLATE = ("(%s * ASIN({least}(SQRT(POWER(SIN(RADIANS({lat} - %s) / 2.0), 2) "
                 "+ %s * COS(RADIANS({lat})) * POWER(SIN(RADIANS({lon} - %s) / 2.0), 2)), 1.0)))")
 
-    def __init__(self, lat: float, lon: float, lat_field: str = "lat", lon_field: str = "lon") -> None:
+    def __init__(self, lat: float | None, lon: float | None, lat_field: str = "lat", lon_field: str = "lon") -> None:
+        """From (lat, lon); with None for both, from the point a prepared query binds (`point_values`)."""
         super().__init__(F(lat_field), F(lon_field))
-        self.point = (float(lat), float(lon))
+        self.point = (float(lat), float(lon)) if lat is not None and lon is not None else None
 
     def as_sql(self, compiler: Any, connection: Any, function: str | None = None, template: str | None = None,
                arg_joiner: str | None = None, **extra_context: Any) -> Any:
         (lat_sql, lat_params), (lon_sql, lon_params) = (compiler.compile(e) for e in self.get_source_expressions())
         if lat_params or lon_params:
             raise ValueError("Distance takes plain columns")
-        lat, lon = self.point
         least = "MIN" if connection.vendor == "sqlite" else "LEAST"
         sql = self.TEMPLATE.format(least=least, lat=lat_sql, lon=lon_sql)
-        return sql, (2 * EARTH_RADIUS_M, lat, math.cos(math.radians(lat)), lon)
+        if self.point is None:
+            return sql, tuple(Param(name, FloatField()).as_sql(compiler, connection)[1][0]
+                              for name in ("distance_2r", "distance_lat", "distance_cos_lat", "distance_lon"))
+        return sql, tuple(point_values(*self.point).values())
+
+
+def point_values(lat: float, lon: float) -> dict[str, float]:
+    """The values a prepared `Distance(None, None)` takes for the point (lat, lon)."""
+    return {"distance_2r": 2 * EARTH_RADIUS_M, "distance_lat": lat, "distance_cos_lat": math.cos(math.radians(lat)),
+            "distance_lon": lon}
 
 
 def distance_expression(lat: float, lon: float, lat_field: str = "lat", lon_field: str = "lon") -> Distance:
