@@ -65,6 +65,19 @@ def _viewer_quota(info: Info, slot: Any) -> int:
     return loader.load(slot.pk, info.context.siblings("Slot"))  # type: ignore[no-any-return]
 
 
+def _remaining_terms(info: Info, resource: models.Resource) -> tuple[dt.datetime, dt.datetime, bool | None]:
+    """Once a request per resource: the starts open for booking now, and whether the viewer's community
+    quota counts for them (None: it depends on the slot's day — the viewer's age there)."""
+    def terms() -> tuple[dt.datetime, dt.datetime, bool | None]:
+        viewer = viewer_of(info)
+        after, until = resource.bookable_starts(info.context.now)
+        if viewer is None or _viewer_home(info) is None:
+            return after, until, False
+        return after, until, True if resource.target_group == TargetGroup.ANYONE else None
+
+    return info.context.remember(("remaining", resource.pk), terms)  # type: ignore[no-any-return]
+
+
 class SlotState(graphene.Enum):
     """What a viewer can do with a slot now: OPEN (book), FULL (join the waiting list), CLOSED (closed by
     the unit), NOT_YET_OPEN (booking opens later), BOOKING_CLOSED (too late, or past)."""
@@ -161,12 +174,14 @@ class Slot(graphene.ObjectType):
         if root.closed:
             return 0
         resource = _resource(info, root.resource_id)
-        if resource is None or not resource.booking_open(root.start, info.context.now):
+        if resource is None:
             return 0
-        viewer = viewer_of(info)
-        eligible = (viewer is not None and _viewer_home(info) is not None
-                    and (resource.target_group == TargetGroup.ANYONE  # everyone's group: no age to work out
-                         or resource.target_group in viewer.eligible_groups(local_date(root.start))))
+        after, until, eligible = _remaining_terms(info, resource)
+        if not after < root.start <= until:  # resource.booking_open(root.start, now) for a list of slots
+            return 0
+        if eligible is None:  # an age group: the viewer's age on the slot's day decides
+            viewer = viewer_of(info)
+            eligible = viewer is not None and resource.target_group in viewer.eligible_groups(local_date(root.start))
         return remaining_for(open_remaining=int(root.open_remaining),
                              quota_left=_viewer_quota(info, root) if eligible else 0, quota_counts=eligible)
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.templatetags.static import static
 from django.utils.html import escape
@@ -43,8 +45,18 @@ def graphiql_page(request: HttpRequest) -> HttpResponse:
         endpoint=escape(request.path), csrf=escape(get_token(request))))
 
 
-def _respond(result: OperationResult) -> JsonResponse:
-    response = JsonResponse(result.as_dict(), status=result.status, json_dumps_params={"ensure_ascii": False})
+_ENCODER = DjangoJSONEncoder()
+
+
+def _json_default(value: Any) -> Any:
+    """What orjson leaves to us: lazy translations in messages, and instants as Django writes them."""
+    return _ENCODER.default(value)
+
+
+def _respond(result: OperationResult) -> HttpResponse:
+    # orjson: a week of slots is 100 kB of JSON, which the standard library took a twelfth of the request to write
+    body = orjson.dumps(result.as_dict(), default=_json_default, option=orjson.OPT_PASSTHROUGH_DATETIME)
+    response = HttpResponse(body, status=result.status, content_type="application/json")
     for name, value in result.headers.items():
         response[name] = value
     if result.status == 401:

@@ -83,7 +83,15 @@ class Resource(models.Model):
 
     def booking_open(self, start: dt.datetime, now: dt.datetime) -> bool:
         """Whether a slot starting at `start` may be booked at `now`: opens <= now < closes."""
-        return self.booking_opens_at(start) <= now < self.booking_closes_at(start)
+        after, until = self.bookable_starts(now)
+        return after < start <= until
+
+    def bookable_starts(self, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+        """(after, until): the slots that may be booked at `now` start after `after`, up to `until`
+        inclusive — `booking_open` for many slots at once (opens <= now ⇔ start <= now + opens-before;
+        now < closes ⇔ now + closes-before < start)."""
+        return (now + dt.timedelta(minutes=self.booking_closes_minutes_before),
+                now + dt.timedelta(days=self.booking_opens_days_before))
 
     def last_bookable_moment(self, now: dt.datetime) -> dt.datetime:
         """The latest start a booking made now may reach (booking opens this long before)."""
