@@ -24,9 +24,10 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.db import OperationalError
-from django.db.models import F
+from django.db.models import BigIntegerField, F, IntegerField
 
 from booking.models import QuotaSlot, Slot
+from core.db.prepared import Param, Prepared
 
 from .live import slots_changed
 
@@ -35,14 +36,19 @@ RETRY_SQLSTATES = {"40P01", "40001"}  # deadlock_detected, serialization_failure
 MAX_ATTEMPTS = 4
 
 
+# booked += quantity where it fits beside booked and held; compiled once (core/db/prepared.py)
+TAKE_OPEN = Prepared(lambda _: Slot.objects.filter(
+    pk=Param("slot", BigIntegerField()), closed=False,
+    booked__lte=F("capacity") - F("held") - Param("quantity", IntegerField())),
+    updates=lambda _: {"booked": F("booked") + Param("quantity", IntegerField())})
+
+
 def take_open(slot_id: int, quantity: int, *, where: tuple[int, dt.datetime] | None = None) -> bool:
     """booked += quantity if it fits beside booked and held; False means FULL. `where` is the slot's
     (resource id, start) when the caller knows it (the live update then needs no read)."""
     if getattr(settings, "BOOKING_TEST_UNGUARDED", False):
         return _take_unguarded(slot_id, quantity)
-    taken = Slot.objects.filter(pk=slot_id, closed=False,
-                                booked__lte=F("capacity") - F("held") - quantity).update(
-        booked=F("booked") + quantity) == 1
+    taken = TAKE_OPEN.update(None, {"slot": slot_id, "quantity": quantity}) == 1
     if taken:
         slots_changed([slot_id], known={slot_id: where} if where else None)
     return taken

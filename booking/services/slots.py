@@ -18,11 +18,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import BigIntegerField, DateTimeField
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from booking.models import OpeningWindow, QuotaRule, ResourceHours, Slot
 from core.clock import current, local_date
+from core.db.prepared import Param, Prepared
 from core.errors import ErrorCode, ServiceError
 from marketplace.models import BookingMode, Resource
 
@@ -133,10 +135,14 @@ def materialise(*, resource: Resource, now: dt.datetime | None = None, until: dt
     return len(fresh)
 
 
+SLOT_AT = Prepared(lambda _: Slot.objects.filter(resource_id=Param("resource", BigIntegerField()),
+                                                start=Param("start", DateTimeField())).order_by("pk")[:1])
+
+
 def ensure_slot(*, resource: Resource, start: dt.datetime) -> Slot:
     """The stored slot of `resource` starting at `start`, storing it if it is a valid occurrence.
     Raises ServiceError(NOT_FOUND) when `start` is no slot's start."""
-    slot = Slot.objects.filter(resource=resource, start=start).first()
+    slot = SLOT_AT.first(None, {"resource": resource.pk, "start": start})
     if slot is not None:
         return slot
     windows = windows_by_resource([resource.pk]).get(resource.pk, [])

@@ -7,12 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
+from typing import Any
 
-from django.db.models import DateTimeField, IntegerField, QuerySet, Value
+from django.db.models import BigIntegerField, DateTimeField, IntegerField, QuerySet, Value
 from django.utils.translation import gettext_lazy as _
 
 from booking.models import ACTIVE, Booking, Slot, Suspension
 from core.clock import local_date
+from core.db.prepared import Param, Prepared
 from core.errors import ErrorCode, ServiceError
 from marketplace.models import BookingMode, Resource, ResourceCategory, Role, Sex, TargetGroup, User
 
@@ -112,7 +114,7 @@ def validate_sex(slot: Slot, user: User, field: str | None = None) -> None:
         raise ServiceError.of(ErrorCode.NOT_ELIGIBLE, _("This session is for the other sex."), field)
 
 
-def _suspensions(user: User, now: dt.datetime) -> QuerySet[Suspension]:
+def _suspensions(user: User | Param, now: dt.datetime | Param) -> QuerySet[Suspension]:
     return Suspension.objects.filter(user=user, starts_at__lte=now, until__gt=now, lifted_at__isnull=True)
 
 
@@ -130,18 +132,28 @@ def validate_not_suspended_until(until: dt.datetime | None, field: str | None = 
                               until=until)
 
 
+def _active_and_suspended(_shape: Any) -> QuerySet[Any, Any]:
+    user, now = Param("user", BigIntegerField()), Param("now", DateTimeField())
+    no_id = Value(None, output_field=IntegerField())
+    bookings = (_active(user, Param("resource", BigIntegerField()), now)
+                .annotate(suspended_until=Value(None, output_field=DateTimeField()))
+                .order_by().values_list("slot_id", "standing_id", "suspended_until"))
+    suspensions = (_suspensions(user, now).annotate(no_slot=no_id, no_standing=no_id)
+                   .order_by().values_list("no_slot", "no_standing", "until"))
+    return bookings.union(suspensions, all=True)
+
+
+ACTIVE_AND_SUSPENDED = Prepared(_active_and_suspended)  # compiled once (core/db/prepared.py)
+
+
 def active_bookings_and_suspension(user: User, resource: Resource, now: dt.datetime
                                    ) -> tuple[list[tuple[int, int | None]], dt.datetime | None]:
     """`active_bookings` and the end of the latest suspension in force (None: not suspended), in one
     statement (UNION ALL) — what a booking reads about its resident."""
-    no_id = Value(None, output_field=IntegerField())
-    bookings = (_active(user, resource, now).annotate(suspended_until=Value(None, output_field=DateTimeField()))
-                .order_by().values_list("slot_id", "standing_id", "suspended_until"))
-    suspensions = (_suspensions(user, now).annotate(no_slot=no_id, no_standing=no_id)
-                   .order_by().values_list("no_slot", "no_standing", "until"))
     active: list[tuple[int, int | None]] = []
     until = None
-    for slot_id, standing_id, suspended_until in bookings.union(suspensions, all=True):
+    rows = ACTIVE_AND_SUSPENDED.rows(None, {"user": user.pk, "resource": resource.pk, "now": now})
+    for slot_id, standing_id, suspended_until in rows:
         if suspended_until is not None:
             until = suspended_until if until is None else max(until, suspended_until)
         else:
@@ -149,7 +161,7 @@ def active_bookings_and_suspension(user: User, resource: Resource, now: dt.datet
     return active, until
 
 
-def _active(user: User, resource: Resource, now: dt.datetime) -> QuerySet[Booking]:
+def _active(user: User | Param, resource: Resource | Param, now: dt.datetime | Param) -> QuerySet[Booking]:
     return Booking.objects.filter(user=user, resource=resource, status__in=ACTIVE, end__gt=now)
 
 

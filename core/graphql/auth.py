@@ -25,12 +25,15 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import CharField
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import timezone
 from oauth2_provider.models import AccessToken
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 from oauth2_provider.settings import oauth2_settings
+
+from core.db.prepared import Param, Prepared
 
 
 class Unauthenticated(Exception):
@@ -104,6 +107,10 @@ def _cache_seconds() -> float:
     return float(getattr(settings, "BEARER_TOKEN_CACHE_SECONDS", 5))
 
 
+TOKEN_BY_CHECKSUM = Prepared(lambda _: AccessToken.objects.select_related("user").filter(
+    token_checksum=Param("checksum", CharField())).order_by("pk")[:1])  # compiled once (core/db/prepared.py)
+
+
 def _plain_token(request: HttpRequest, digest: str) -> Any:
     """The token's row when the plain case decides it exactly as django-oauth-toolkit's
     `validate_bearer_token` would (found by its checksum, not expired, no resource indicators, the
@@ -113,7 +120,7 @@ def _plain_token(request: HttpRequest, digest: str) -> Any:
     if ("access_token" in request.GET or oauth2_settings.RESOURCE_SERVER_INTROSPECTION_URL
             or oauth2_settings.APPLICATION_MODEL != "oauth2_provider.Application"):
         return None
-    token = AccessToken.objects.select_related("user").filter(token_checksum=digest).first()
+    token = TOKEN_BY_CHECKSUM.first(None, {"checksum": digest})
     if token is None or not token.is_valid([]) or token.resource:
         return None
     return token
