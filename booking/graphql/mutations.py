@@ -50,7 +50,7 @@ def _resource(info: Info, global_id: str | None, field: str = "resourceId") -> R
     """The resource a mutation acts on, in the viewer's scope: its own row only (a payload that shows its
     unit reads that one row when asked; the services need the resource's columns)."""
     return scoped_object(
-        marketplace_permissions.resources(info.context.user).select_related(None),
+        lambda pk: marketplace_permissions.resource_in_scope(info.context.user, pk),
         global_id,
         "Resource",
         field=field,

@@ -211,12 +211,16 @@ def node_field() -> graphene.Field:
     return graphene.Field(relay.Node, id=graphene.NonNull(graphene.ID), resolver=resolve_node)
 
 
-def scoped_object(queryset: QuerySet[Any], global_id: str | None, type_name: str, *, field: str,
-                  message: Any) -> Any:
-    """The object of `global_id` (a `type_name` ID) within `queryset` — the viewer's scope — or a
-    NOT_FOUND ServiceError on `field`: an unknown id and one the viewer may not see answer alike."""
+def scoped_object(queryset: QuerySet[Any] | Callable[[int], Any], global_id: str | None, type_name: str, *,
+                  field: str, message: Any) -> Any:
+    """The object of `global_id` (a `type_name` ID) within `queryset` — the viewer's scope, or a function
+    of the primary key that looks it up there — or a NOT_FOUND ServiceError on `field`: an unknown id
+    and one the viewer may not see answer alike."""
     pk = decode_int_id(global_id, type_name)
-    found = queryset.filter(pk=pk).first() if pk is not None else None
+    if pk is None:
+        found = None
+    else:
+        found = queryset.filter(pk=pk).first() if isinstance(queryset, QuerySet) else queryset(pk)
     if found is None:
         raise ServiceError.of(ErrorCode.NOT_FOUND, message, field)
     return found

@@ -6,8 +6,11 @@ so a node lookup can never show what a list would hide.
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from typing import Any
 
+from django.db.models import BigIntegerField, Q, QuerySet
+
+from core.db.prepared import Param, Prepared
 from marketplace.models import Community, Resource, Role, Subdistrict, User, WorkUnit
 
 
@@ -25,13 +28,38 @@ def units(viewer: User | None) -> QuerySet[WorkUnit]:
 
 def resources(viewer: User | None) -> QuerySet[Resource]:
     """Listed resources for everyone; archived ones also for their unit's people and district staff."""
-    qs = Resource.objects.select_related("unit__subdistrict", "hours")
+    kind = _resource_scope_kind(viewer)
+    return _resource_scope(kind, viewer.unit_id if kind == "unit" else None).select_related(  # type: ignore[union-attr]
+        "unit__subdistrict", "hours")
+
+
+def resource_in_scope(viewer: User | None, pk: int) -> Resource | None:
+    """`resources(viewer)`'s resource `pk` (its own row only), or None: a prepared statement, compiled once
+    per kind of viewer (core/db/prepared.py) — every mutation on a resource reads it."""
+    kind = _resource_scope_kind(viewer)
+    unit = viewer.unit_id if kind == "unit" else None  # type: ignore[union-attr]
+    return RESOURCE_IN_SCOPE.first(kind, {"pk": pk, "unit": unit})
+
+
+def _resource_scope_kind(viewer: User | None) -> str:
     if viewer is None:
-        return qs.filter(archived_at__isnull=True)
+        return "anyone"
     if viewer.is_district_staff:
+        return "district"
+    return "unit" if viewer.unit_id else "anyone"
+
+
+def _resource_scope(kind: str, unit_id: Any) -> QuerySet[Resource]:
+    qs = Resource.objects.all()
+    if kind == "district":
         return qs
-    unit_id = viewer.unit_id
-    return qs.filter(Q(archived_at__isnull=True) | Q(unit_id=unit_id)) if unit_id else qs.listed()
+    if kind == "unit":
+        return qs.filter(Q(archived_at__isnull=True) | Q(unit_id=unit_id))
+    return qs.listed()
+
+
+RESOURCE_IN_SCOPE = Prepared(lambda kind: _resource_scope(kind, Param("unit", BigIntegerField())).filter(
+    pk=Param("pk", BigIntegerField())).order_by("pk")[:1])
 
 
 def users(viewer: User | None) -> QuerySet[User]:

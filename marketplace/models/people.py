@@ -16,6 +16,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.db.prepared import Param, Prepared
 from core.enums import Role
 
 from .district import Community, WorkUnit
@@ -99,8 +100,16 @@ class User(AbstractUser):
         if "memberships" in cache:
             return list(cache["memberships"])
         if not hasattr(self, "_membership_cache"):
-            self._membership_cache = list(self.memberships.all()) if self.pk else []
+            self._membership_cache = self._read_memberships() if self.pk else []
         return self._membership_cache
+
+    def _read_memberships(self) -> list[Membership]:
+        """`list(self.memberships.all())`, through a prepared statement (every token miss reads it)."""
+        found = MEMBERSHIPS_OF.all(None, {"user": self.pk})
+        user_field = Membership._meta.get_field("user")
+        for membership in found:
+            user_field.set_cached_value(membership, self)  # as the related manager does: no read of the user
+        return found
 
     def forget_roles(self) -> None:
         """Drop cached memberships after a service changed them."""
@@ -172,3 +181,6 @@ class User(AbstractUser):
         if self.is_disabled:
             groups.append("DISABLED")
         return groups
+
+
+MEMBERSHIPS_OF = Prepared(lambda _: Membership.objects.filter(user_id=Param("user", models.BigIntegerField())))

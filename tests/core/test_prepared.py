@@ -110,3 +110,25 @@ def test_the_prepared_first_page_is_the_searchs(slots: list[Resource], params: R
     assert [e.node.pk for e in answer.edges] == [r.pk for r in want[:first]]
     assert answer.page_info.has_next_page == (total > first)
     assert _resolve_total_count(answer, None) == total
+
+
+def test_a_resource_in_scope_is_the_scope_querysets_for_every_viewer() -> None:
+    import django.utils.timezone as tz
+
+    from marketplace.graphql.permissions import resource_in_scope, resources
+    from tests.factories import CommunityFactory, district_staff, resident, unit_admin
+
+    listed = ResourceFactory()
+    archived_here = ResourceFactory(unit=listed.unit, archived_at=tz.now())
+    archived_elsewhere = ResourceFactory(archived_at=tz.now())
+    viewers = [None, resident(CommunityFactory()), unit_admin(listed.unit), unit_admin(archived_elsewhere.unit),
+               district_staff()]
+    seen = []
+    for viewer in viewers:
+        for resource in (listed, archived_here, archived_elsewhere):
+            found = resource_in_scope(viewer, resource.pk)
+            assert (found is not None) == resources(viewer).filter(pk=resource.pk).exists()
+            assert found is None or (found.pk, found.name) == (resource.pk, resource.name)
+            seen.append(found is not None)
+        assert resource_in_scope(viewer, 10**12) is None
+    assert seen == [True, False, False, True, False, False, True, True, False, True, False, True, True, True, True]
