@@ -8,6 +8,7 @@ a booking follow booking/graphql/permissions.py; per-object reads go through dat
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import Any
 
 import graphene
@@ -25,7 +26,7 @@ from booking.services.waitlist import waitlist_positions
 from core.clock import local_date
 from core.errors import ServiceError
 from core.graphql.enums import BookingStatus, NotificationKind, Sex
-from core.graphql.relay import ID_DIGITS_MAX, ScopedNode, make_connection
+from core.graphql.relay import ID_DIGITS_MAX, ScopedNode, global_id, make_connection
 from core.graphql.scalars import Date, DateTime, Time
 from core.inputs import ascii_int
 from marketplace import models, privacy
@@ -106,9 +107,18 @@ def _viewer_bookings_at(info: Info, resource_id: int) -> dict[dt.datetime, Any]:
     return info.context.remember(("viewerBookingsAt", resource_id), load)  # type: ignore[no-any-return]
 
 
+@lru_cache(maxsize=65536)
+def slot_global_id(key: str) -> str:
+    return global_id("Slot", key)
+
+
 class Slot(graphene.ObjectType):
     class Meta:
         interfaces = (relay.Node,)
+
+    # Node's `id: ID!`, written here instead of by graphene's GlobalID field: a week of slots writes the same
+    # hundreds of ids on every request, memoised by key (slot_global_id)
+    id = graphene.ID(required=True, description="The ID of the object")
 
     resource = graphene.NonNull(Resource)
     start = graphene.NonNull(DateTime)
@@ -159,7 +169,7 @@ class Slot(graphene.ObjectType):
 
     @staticmethod
     def resolve_id(root: Any, info: Info) -> str:
-        return root.key  # type: ignore[no-any-return]
+        return slot_global_id(root.key)
 
     @staticmethod
     def resolve_resource(root: Any, info: Info) -> models.Resource | None:

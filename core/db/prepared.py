@@ -63,6 +63,7 @@ class _Plan:
     end: int
     populators: list[Any]
     annotations: dict[str, int]
+    converters: bool = True
 
     def bind(self, connection: Any, values: dict[str, Any]) -> list[Any]:
         return [p.field.get_db_prep_value(values[p.name], connection, prepared=False) if isinstance(p, _Slot) else p
@@ -100,7 +101,8 @@ class Prepared(Generic[M]):
         sql, params = compiler.as_sql()
         select, klass_info = compiler.select, compiler.klass_info
         if klass_info is None:  # values_list(): rows, no instances
-            return _Plan(sql, list(params), compiler, [], 0, 0, [], {})
+            converters = bool(compiler.get_converters([s[0] for s in select[:compiler.col_count]]))
+            return _Plan(sql, list(params), compiler, [], 0, 0, [], {}, converters)
         fields = klass_info["select_fields"]
         start, end = fields[0], fields[-1] + 1
         populators = get_related_populators(klass_info, select, using)  # type: ignore[call-arg]  # 5.2 takes 3
@@ -132,6 +134,8 @@ class Prepared(Generic[M]):
         with connection.cursor() as cursor:
             cursor.execute(plan.sql, plan.bind(connection, values))
             rows = cursor.fetchall()
+        if not plan.converters:
+            return rows  # psycopg and sqlite3 give tuples: nothing to convert
         return [tuple(row) for row in plan.compiler.results_iter([rows])]
 
     def first(self, shape: Hashable, values: dict[str, Any], *, using: str = "default") -> M | None:
