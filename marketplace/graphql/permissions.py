@@ -33,12 +33,13 @@ def resources(viewer: User | None) -> QuerySet[Resource]:
         "unit__subdistrict", "hours")
 
 
-def resource_in_scope(viewer: User | None, pk: int) -> Resource | None:
-    """`resources(viewer)`'s resource `pk` (its own row only), or None: a prepared statement, compiled once
-    per kind of viewer (core/db/prepared.py) — every mutation on a resource reads it."""
+def resource_in_scope(viewer: User | None, pk: int, *, related: bool = False) -> Resource | None:
+    """`resources(viewer)`'s resource `pk`, or None: a prepared statement, compiled once per kind of viewer
+    (core/db/prepared.py) — every mutation on a resource reads it, and every `node(id:)` of one. Its own
+    row only, or with `related` its unit, subdistrict and hours as `resources(viewer)` joins them."""
     kind = _resource_scope_kind(viewer)
     unit = viewer.unit_id if kind == "unit" else None  # type: ignore[union-attr]
-    return RESOURCE_IN_SCOPE.first(kind, {"pk": pk, "unit": unit})
+    return RESOURCE_IN_SCOPE.first((kind, related), {"pk": pk, "unit": unit})
 
 
 def _resource_scope_kind(viewer: User | None) -> str:
@@ -58,8 +59,8 @@ def _resource_scope(kind: str, unit_id: Any) -> QuerySet[Resource]:
     return qs.listed()
 
 
-RESOURCE_IN_SCOPE = Prepared(lambda kind: _resource_scope(kind, Param("unit", BigIntegerField())).filter(
-    pk=Param("pk", BigIntegerField())).order_by("pk")[:1])
+RESOURCE_IN_SCOPE = Prepared(lambda shape: _resource_scope(shape[0], Param("unit", BigIntegerField())).select_related(
+    *(("unit__subdistrict", "hours") if shape[1] else ())).filter(pk=Param("pk", BigIntegerField())).order_by("pk")[:1])
 
 
 def users(viewer: User | None) -> QuerySet[User]:

@@ -18,8 +18,9 @@ from graphql import GraphQLResolveInfo as Info
 
 from core.graphql.enums import BookingMode, ResourceCategory, Role, TargetGroup, WorkUnitKind
 from core.graphql.limits import declare_list_bound
-from core.graphql.relay import ScopedNode, make_connection
+from core.graphql.relay import ID_DIGITS_MAX, ScopedNode, make_connection
 from core.graphql.scalars import Date
+from core.inputs import ascii_int
 from marketplace import models, privacy
 
 from . import permissions
@@ -124,6 +125,12 @@ class Resource(ScopedNode, graphene.ObjectType):
 
     node_model = "marketplace.Resource"
     node_scope = staticmethod(permissions.resources)
+
+    @classmethod
+    def get_node(cls, info: Any, pk: Any) -> Any:
+        """As ScopedNode's, through the scope's prepared statement (a client asks for one resource often)."""
+        number = ascii_int(pk, ID_DIGITS_MAX)
+        return None if number is None else permissions.resource_in_scope(info.context.user, number, related=True)
 
     name = graphene.NonNull(graphene.String)
     category = graphene.NonNull(ResourceCategory)

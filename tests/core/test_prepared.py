@@ -130,5 +130,11 @@ def test_a_resource_in_scope_is_the_scope_querysets_for_every_viewer() -> None:
             assert (found is not None) == resources(viewer).filter(pk=resource.pk).exists()
             assert found is None or (found.pk, found.name) == (resource.pk, resource.name)
             seen.append(found is not None)
+            joined = resource_in_scope(viewer, resource.pk, related=True)
+            assert (joined is not None) == (found is not None)
+            if joined is not None:
+                with CaptureQueriesContext(connection) as queries:
+                    assert joined.unit.subdistrict.name == resource.unit.subdistrict.name
+                assert not queries.captured_queries  # unit and subdistrict came with the row
         assert resource_in_scope(viewer, 10**12) is None
     assert seen == [True, False, False, True, False, False, True, True, False, True, False, True, True, True, True]
