@@ -7,18 +7,20 @@ import datetime as dt
 from typing import Any
 
 import graphene
-from django.db.models import Q
+from django.db.models import BigIntegerField, CharField, DateTimeField, Q
 from graphql import GraphQLResolveInfo as Info
 
+from booking.models import Booking
 from booking.services import code_guesses
 from booking.services.availability import MAX_WINDOWS
 from booking.services.kitchen import DIET_COUNTS_MAX, kitchen_sheet
 from booking.services.validators import normalise_plate
+from core.db.prepared import Param, Prepared
 from core.errors import ErrorCode, ServiceError
 from core.graphql.enums import BookingStatus, ResourceCategory, TargetGroup, value_of
 from core.graphql.errors import coded_error
 from core.graphql.limits import declare_list_bound
-from core.graphql.relay import connection_from, decode_int_id
+from core.graphql.relay import PreparedPage, connection_from, decode_int_id
 from core.graphql.scalars import Date, DateTime
 from core.graphql.selection import selected
 from marketplace.graphql import permissions as marketplace_permissions
@@ -47,14 +49,28 @@ def _booking_relations(info: Info) -> list[str]:
     return relations
 
 
-def _filter_bookings(qs: Any, statuses: list[Any] | None, start: dt.datetime | None, end: dt.datetime | None) -> Any:
+def _filter_bookings(qs: Any, statuses: list[Any] | None, start: Any, end: Any) -> Any:
+    """The filters of a list of bookings (values, or a prepared statement's Params), in its order."""
     if statuses:
-        qs = qs.filter(status__in=[value_of(s) for s in statuses])
+        qs = qs.filter(status__in=[s if isinstance(s, Param) else value_of(s) for s in statuses])
     if start is not None:
         qs = qs.filter(start__gte=start)
     if end is not None:
         qs = qs.filter(start__lt=end)
     return qs.order_by("start", "id")
+
+
+def _my_bookings_page(shape: tuple[tuple[str, ...], int, bool, bool, int]) -> Any:
+    """The first page of the viewer's own bookings — `bookings(viewer)` limited to `user = viewer`, which
+    is the owner's clause of that scope — as a prepared statement (core/db/prepared.py)."""
+    relations, statuses, since, until, limit = shape
+    qs = Booking.objects.filter(user_id=Param("user", BigIntegerField())).select_related(*relations)
+    return _filter_bookings(qs, [Param(f"status{i}", CharField()) for i in range(statuses)],
+                            Param("from", DateTimeField()) if since else None,
+                            Param("to", DateTimeField()) if until else None)[:limit]
+
+
+MY_BOOKINGS = Prepared(_my_bookings_page)
 
 
 def _refuse_code_guesses(info: Info, viewer: Any) -> None:
@@ -135,10 +151,18 @@ class BookingQuery(graphene.ObjectType):
             return connection_from(BookingConnection, qs.none(), first, after, info=info, seen="Booking")
         # every row's user is the viewer: not joined and prefetched again for each row, attached below;
         # the other relations only when the selection shows them
-        qs = (qs.filter(user_id=viewer.pk).select_related(None)
-              .select_related(*_booking_relations(info)).prefetch_related(None))
-        qs = _filter_bookings(qs, statuses, kwargs.get("from_"), to)
-        connection = connection_from(BookingConnection, qs, first, after, info=info, seen="Booking")
+        relations = tuple(_booking_relations(info))
+        since = kwargs.get("from_")
+
+        def queryset() -> Any:
+            own = qs.filter(user_id=viewer.pk).select_related(None).select_related(*relations).prefetch_related(None)
+            return _filter_bookings(own, statuses, since, to)
+
+        chosen = [value_of(s) for s in statuses or []]
+        values = {"user": viewer.pk, "from": since, "to": to} | {f"status{i}": s for i, s in enumerate(chosen)}
+        page = PreparedPage(lambda limit: MY_BOOKINGS.all((relations, len(chosen), since is not None, to is not None,
+                                                          limit), values), queryset)
+        connection = connection_from(BookingConnection, page, first, after, info=info, seen="Booking")
         for edge in connection.edges:
             edge.node.user = viewer
         return connection

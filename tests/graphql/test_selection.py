@@ -73,3 +73,52 @@ def test_a_page_of_resources_joins_its_unit_only_when_shown(api: Any, world: Wor
     names = [e["node"]["name"] for e in own.data["resources"]["edges"]]
     assert names and names == [e["node"]["name"] for e in unit.data["resources"]["edges"]]
     assert all(e["node"]["unit"]["name"] for e in unit.data["resources"]["edges"])
+
+
+PAGE = """query($first: Int, $after: String, $statuses: [BookingStatus!], $from: DateTime, $to: DateTime) {
+  myBookings(first: $first, after: $after, statuses: $statuses, from: $from, to: $to) {
+    totalCount pageInfo { hasNextPage endCursor } edges { node { id status start } } } }"""
+
+
+def test_my_bookings_pages_equal_the_querysets(api: Any, world: World) -> None:
+    """The first page comes from a prepared statement, later pages and a full page's total from the
+    queryset: every page and total must be the bookings of the viewer in their order."""
+    import datetime as dt
+
+    from booking.models import Booking
+    from booking.services.bookings import BookingRequest, book_slot
+    from booking.services.lifecycle import cancel_booking
+
+    from .world import NOW, TUESDAY_11
+
+    resident = world["resident_a"]
+    for day in range(1, 4):  # Wednesday to Friday, beside the world's Tuesday
+        made = book_slot(actor=resident, request=BookingRequest(resource=world.canteen,
+                                                                start=TUESDAY_11 + dt.timedelta(days=day)), now=NOW)
+        if day == 2:
+            cancel_booking(actor=resident, booking=made.bookings[0], now=NOW)
+    client = api.client_for(resident)
+    cases = [{}, {"statuses": ["CONFIRMED"]}, {"statuses": ["CANCELLED", "CONFIRMED"]},
+             {"from": (TUESDAY_11 + dt.timedelta(days=1)).isoformat()},
+             {"from": TUESDAY_11.isoformat(), "to": (TUESDAY_11 + dt.timedelta(days=3)).isoformat()}]
+    for case in cases:
+        rows = Booking.objects.filter(user=resident).order_by("start", "id")
+        if "statuses" in case:
+            rows = rows.filter(status__in=case["statuses"])
+        if "from" in case:
+            rows = rows.filter(start__gte=dt.datetime.fromisoformat(case["from"]))
+        if "to" in case:
+            rows = rows.filter(start__lt=dt.datetime.fromisoformat(case["to"]))
+        want = [(b.status, b.start) for b in rows]
+        got, after = [], None
+        while True:
+            answer = api.post(PAGE, {"first": 2, "after": after, **case}, client=client)
+            assert not answer.errors, answer.body
+            page = answer.data["myBookings"]
+            assert page["totalCount"] == len(want), case
+            got += [(e["node"]["status"], dt.datetime.fromisoformat(e["node"]["start"])) for e in page["edges"]]
+            if not page["pageInfo"]["hasNextPage"]:
+                break
+            after = page["pageInfo"]["endCursor"]
+        assert got == want, case
+        assert len(want) >= 1
