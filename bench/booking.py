@@ -59,7 +59,9 @@ def setup(count: int) -> tuple[object, list[object]]:
                       windows=[WindowSpec(weekdays=(0, 1, 2, 3, 4), start_time=dt.time(11), end_time=dt.time(12))])
     users = User.objects.bulk_create([User(username=f"b{stamp}-{i}") for i in range(count)])
     Membership.objects.bulk_create([Membership(user=u, role=Role.RESIDENT, community=community) for u in users])
-    return resource, list(User.objects.filter(pk__in=[u.pk for u in users]).order_by("pk"))
+    # with their memberships, as a request has them (the verified token carries them): the service reads none
+    people = User.objects.filter(pk__in=[u.pk for u in users]).prefetch_related("memberships")
+    return resource, list(people.order_by("pk"))
 
 
 def run(threads: int, jobs: list[object], fn: object) -> float:
