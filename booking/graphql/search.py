@@ -144,6 +144,7 @@ def search_page(viewer: User | None, params: ResourceSearch, now: dt.datetime,
     """What `connection_from` pages: a prepared first page for the plain searches (category, group,
     accessibility, unit, near and radius — the app's map and list), the queryset otherwise."""
     validate_search(params)
+
     def queryset() -> QuerySet[Resource]:
         return search_resources(viewer, params, now, relations)
 
