@@ -68,10 +68,9 @@ def _horizon(resource: Resource) -> dt.date | None:
 
 
 # The stored slots of a page's resources in a period, compiled once per number of resources (a page
-# holds at most 100).
+# holds at most 100). `resource__id__in`, not `resource_id__in`: the foreign key's lookup takes values only.
 SLOT_ROWS = Prepared(lambda count: Slot.objects.filter(
-    resource__id__in=[Param(f"r{i}", BigIntegerField()) for i in range(count)],  # not resource_id: its lookup
-    # takes values only
+    resource__id__in=[Param(f"r{i}", BigIntegerField()) for i in range(count)],
     start__gte=Param("start", DateTimeField()), start__lt=Param("end", DateTimeField())).order_by().values_list(
     "pk", "resource_id", "start", "end", "capacity", "booked", "held", "closed", "sex"))
 

@@ -88,12 +88,13 @@ def _free_slots(viewer: User | None, params: ResourceSearch, now: dt.datetime) -
     return free.filter(remaining__gte=params.min_remaining or 1)
 
 
-# (lookup, parameter name, field) of a search's plain terms, in the order they filter
-_TEXT, _FLAG, _ID, _REAL = CharField(), BooleanField(), BigIntegerField(), FloatField()
+_TEXT, _FLAG, _ID, _REAL = CharField(), BooleanField(), BigIntegerField(), FloatField()  # the terms' value types
 
 
 def _terms(params: ResourceSearch) -> list[tuple[str, str, Field[Any, Any], Any]]:
-    """The search's plain comparisons (no text search, no availability), with their values."""
+    """The search's plain comparisons (no text search, no availability) as (lookup, parameter name, field,
+    value), in the order they filter: applied with their values by `search_resources`, with Params by the
+    prepared page."""
     terms: list[tuple[str, str, Field[Any, Any], Any]] = []
     if params.category:
         terms.append(("category", "category", _TEXT, params.category))

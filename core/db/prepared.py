@@ -35,7 +35,7 @@ M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
-class _Slot:
+class _Placeholder:
     """Where a parameter's value goes in the compiled statement's parameters."""
 
     name: str
@@ -50,7 +50,7 @@ class Param(Expression):
         self.name = name
 
     def as_sql(self, compiler: Any, connection: Any) -> Any:
-        return "%s", (_Slot(self.name, self.output_field),)
+        return "%s", (_Placeholder(self.name, self.output_field),)
 
 
 @dataclass
@@ -66,8 +66,8 @@ class _Plan:
     converters: bool = True
 
     def bind(self, connection: Any, values: dict[str, Any]) -> list[Any]:
-        return [p.field.get_db_prep_value(values[p.name], connection, prepared=False) if isinstance(p, _Slot) else p
-                for p in self.params]
+        return [p.field.get_db_prep_value(values[p.name], connection, prepared=False)
+                if isinstance(p, _Placeholder) else p for p in self.params]
 
 
 class Prepared(Generic[M]):

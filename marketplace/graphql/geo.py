@@ -59,11 +59,6 @@ def point_values(lat: float, lon: float) -> dict[str, float]:
             "distance_lon": lon}
 
 
-def distance_expression(lat: float, lon: float, lat_field: str = "lat", lon_field: str = "lon") -> Distance:
-    """Haversine distance in metres from (lat, lon) to the row's coordinates."""
-    return Distance(lat, lon, lat_field, lon_field)
-
-
 def bounding_box(lat: float, lon: float, radius_m: float) -> tuple[float, float, float, float]:
     """(min_lat, max_lat, min_lon, max_lon) enclosing the circle (a prefilter; exact test follows)."""
     dlat = math.degrees(radius_m / EARTH_RADIUS_M)
