@@ -5,7 +5,7 @@ notification, the conditional UPDATE of the slot last: the hot row is locked for
 and in the old order (UPDATE first, holding the hot row's lock through both INSERTs) beside it.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_booking python bench/booking.py \
-        [--threads 1,8,16] [--bookings 2000] [--write-docs]
+        [--threads 1,8,16] [--bookings 2000] [--rounds 3] [--write-docs]
 
 It creates and drops its own test database (test_<name>). Each run books distinct residents onto one
 hot slot whose capacity fits them all (the worst case: every transaction waits on the same row).
@@ -17,9 +17,11 @@ import argparse
 import datetime as dt
 import os
 import re
+import statistics
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -132,6 +134,23 @@ def raw_rate(threads: int, count: int, *, update_first: bool) -> float:
     return run(threads, users, book)
 
 
+def interleaved(threads: int, count: int, rounds: int) -> tuple[float, float, float]:
+    """Medians of `rounds` runs of the service and of both floors, interleaved and in a rotating order, so
+    that a slow phase of a shared machine falls on all three alike."""
+    runs: list[tuple[str, Callable[[], float]]] = [
+        ("service", lambda: service_rate(threads, count)),
+        ("floor", lambda: raw_rate(threads, count, update_first=False)),
+        ("old", lambda: raw_rate(threads, count, update_first=True)),
+    ]
+    rates: dict[str, list[float]] = {name: [] for name, _run in runs}
+    for r in range(rounds):
+        for name, measure in runs[r % 3:] + runs[:r % 3]:
+            rates[name].append(measure())
+        log(f"threads {threads:>3}, round {r + 1}/{rounds}: "
+            + "  ".join(f"{n} {v[-1]:.0f}/s" for n, v in rates.items()))
+    return (statistics.median(rates["service"]), statistics.median(rates["floor"]), statistics.median(rates["old"]))
+
+
 SECTION = "## Booking (`bench/booking.py`)"
 
 
@@ -152,6 +171,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", default="1,8,16")
     parser.add_argument("--bookings", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="runs of each, interleaved (the order rotates each round); medians are reported")
     parser.add_argument("--write-docs", action="store_true")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
@@ -161,9 +182,7 @@ def main() -> None:
     rows = []
     try:
         for threads in [int(t) for t in args.threads.split(",")]:
-            svc = service_rate(threads, args.bookings)
-            raw = raw_rate(threads, args.bookings, update_first=False)
-            old = raw_rate(threads, args.bookings, update_first=True)
+            svc, raw, old = interleaved(threads, args.bookings, args.rounds)
             rows.append((threads, svc, raw, old))
             log(f"threads {threads:>3}: service {svc:8.0f}/s  floor {raw:8.0f}/s  ratio {svc / raw:5.2f}  "
                 f"(old-order floor {old:8.0f}/s, ratio {svc / old:5.2f})")
@@ -173,9 +192,10 @@ def main() -> None:
     import platform
 
     lines = [
-        f"`python bench/booking.py --threads {args.threads} --bookings {args.bookings}` on PostgreSQL, "
-        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, {dt.date.today()}: "
-        f"{args.bookings} distinct residents book one seat each on one hot slot.",
+        f"`python bench/booking.py --threads {args.threads} --bookings {args.bookings} --rounds {args.rounds}` "
+        f"on PostgreSQL, {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, {dt.date.today()}: "
+        f"{args.bookings} distinct residents book one seat each on one hot slot; the service and both floors "
+        f"run {args.rounds} times each, interleaved, and each figure is the median.",
         "",
         "| threads | service (bookings/s) | floor, service's order (bookings/s) | service / floor "
         "| floor, old order: UPDATE first (bookings/s) | service / old floor |",
@@ -183,9 +203,9 @@ def main() -> None:
         *[f"| {t} | {s:.0f} | {r:.0f} | {s / r:.2f} | {o:.0f} | {s / o:.2f} |" for t, s, r, o in rows],
         "",
         "The service (`book_slot`, memberships loaded with the user as in a request) does per booking: "
-        "BEGIN, the slot read, the active bookings and suspension in one read, the booking INSERT, the "
-        "in-app notification INSERT (ON CONFLICT DO NOTHING), the conditional UPDATE of the slot last, "
-        "COMMIT: 7 statements. The floor is BEGIN, the booking INSERT, the notification INSERT, the "
+        "BEGIN, one read of the slot with the resident's active bookings and suspension (UNION ALL), the "
+        "booking INSERT, the in-app notification INSERT (ON CONFLICT DO NOTHING), the conditional UPDATE of "
+        "the slot last, COMMIT: 6 statements. The floor is BEGIN, the booking INSERT, the notification INSERT, the "
         "conditional UPDATE, COMMIT (5) in the service's order; the old floor issued the UPDATE first and "
         "held the hot row's lock through both INSERTs. Target: the service reaches at least half of the floor.",
     ]

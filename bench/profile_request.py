@@ -8,7 +8,8 @@ with `--profile`, a pyinstrument profile of it.
 
 Operations: `typename` (anonymous), `typename_token` (with a bearer token), `bookSlot` (distinct
 residents, distinct slots over 20 canteens), `resources` (near, 1500 m, CANTEEN, 7 days of slots,
-first 20), `myBookings` (first 50). It creates and drops its own test database (test_<name>).
+first 20), `myBookings` (first 50); bench/load's mixed reads: `list` (resources, first 20, no slots), `day` (one
+resource's slots of a day). It creates and drops its own test database (test_<name>).
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ RESOURCES = """query($near: GeoPointInput!, $from: DateTime!, $to: DateTime!) {
     id name capacity distanceM(from: $near) slots(from: $from, to: $to) { id start end remaining } } } } }"""
 MINE = "query { myBookings(first: 50) { totalCount edges { node { id status start end resource { name } } } } }"
 BOOK = "mutation($input: BookSlotInput!) { bookSlot(input: $input) { booking { id status } errors { code } } }"
+# the reads of bench/load's mixed run (bench/load/locustfile.py)
+LIST = "query { resources(first: 20) { totalCount edges { node { id name capacity } } } }"
+DAY = """query($id: ID!, $from: DateTime!, $to: DateTime!) { node(id: $id) { ... on Resource {
+  slots(from: $from, to: $to) { id start remaining } } } }"""
 
 
 def log(msg: str) -> None:
@@ -91,6 +96,12 @@ class Runner:
             return lambda: self.post(RESOURCES, variables, token=w["tokens"][1])
         if name == "myBookings":
             return lambda: self.post(MINE, token=w["tokens"][2])
+        if name == "list":
+            return lambda: self.post(LIST, token=w["tokens"][3])
+        if name == "day":
+            day = w["starts"][0][:10]
+            variables = {"id": w["resources"][0], "from": f"{day}T00:00:00+08:00", "to": f"{day}T23:59:00+08:00"}
+            return lambda: self.post(DAY, variables, token=w["tokens"][3])
         if name == "bookSlot":
             def book() -> None:
                 i = self.next_user = self.next_user + 1

@@ -8,6 +8,7 @@ failure (the delivery service counts the attempt and retries with backoff). Chan
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any, Protocol
 
@@ -72,14 +73,19 @@ class SmsChannel:
         self.gateway.send(user.phone, f"{title}: {message}")
 
 
+@functools.lru_cache(maxsize=32)
+def _channel_class(path: str) -> type[Channel]:
+    return import_string(path)  # type: ignore[no-any-return]
+
+
 def get_channel(name: str) -> Channel:
     """The configured channel of that name. Raises KeyError for a name no longer configured."""
-    return import_string(conf.channels()[name])()
+    return _channel_class(conf.channels()[name])()
 
 
 def channels_reaching(user: Any) -> list[str]:
     """Names of the configured channels that can reach the user, in configuration order."""
-    return [name for name in conf.channels() if get_channel(name).reaches(user)]
+    return [name for name, path in conf.channels().items() if _channel_class(path)().reaches(user)]
 
 
 def check_configuration(**kwargs: Any) -> list[CheckMessage]:

@@ -14,10 +14,11 @@ import functools
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from booking.models import Booking, BookingStatus
+from core.db.prepared import PreparedInsert
 from core.live.publish import publish_on_commit
 
 from .channels import channels_reaching
@@ -30,6 +31,8 @@ def effect_key(kind: str, *parts: object) -> str:
     effect_key("BOOKING_CONFIRMED", "booking", 12) → "BOOKING_CONFIRMED:booking:12"."""
     return ":".join([kind, *(str(p) for p in parts)])
 
+
+KINDS = frozenset(NotificationKind.values)
 
 # Which booking facts a notice of each kind shows (snapshotted when it is written).
 REASON_KINDS = frozenset({NotificationKind.BOOKING_REJECTED, NotificationKind.BOOKING_CANCELLED,
@@ -64,7 +67,7 @@ def notify(*, user: Any, kind: str, key: str, booking: Booking | None = None,
     with this key already exists (nothing is written then).
     Raises ValueError for an unknown kind or an empty or over-long key (programming errors).
     """
-    if kind not in NotificationKind.values:
+    if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
     if not key or len(key) > Notification.KEY_MAX:
         raise ValueError("a notification key must have 1 to 200 characters")
@@ -74,12 +77,13 @@ def notify(*, user: Any, kind: str, key: str, booking: Booking | None = None,
     with transaction.atomic(savepoint=False):
         notification = Notification(user=user, kind=kind, key=key, params=params or {}, booking=booking,
                                     allocation_id=allocation_id, created_at=now)
-        if not _insert_once(notification):
+        if not NOTIFICATION_ONCE.insert(notification):
             return None
+        reaching = channels_reaching(user)
         messages = OutboxMessage.objects.bulk_create([
             OutboxMessage(notification=notification, channel=channel, next_attempt_at=now, created_at=now)
-            for channel in channels_reaching(user)
-        ])
+            for channel in reaching
+        ]) if reaching else []
         # live: the viewer's notificationAdded re-reads it after commit
         publish_on_commit(f"notifications:{notification.user_id}", {"notification": notification.pk})
         message_ids = [m.pk for m in messages]
@@ -88,27 +92,10 @@ def notify(*, user: Any, kind: str, key: str, booking: Booking | None = None,
     return notification
 
 
-def _insert_once(notification: Notification) -> bool:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING id: one statement that writes the row unless its
-    (user, key) exists (the unique constraint decides, also under concurrency), without the savepoint a
-    caught IntegrityError would need. Other errors (a foreign key) still raise. False: it existed."""
-    meta = Notification._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    quote = connection.ops.quote_name
-    values = [f.get_db_prep_save(f.pre_save(notification, add=True), connection) for f in fields]
-    columns = ", ".join(quote(str(f.column)) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = (f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks}) "  # noqa: S608 - names from the model
-           f"ON CONFLICT DO NOTHING RETURNING {quote(str(meta.pk.column))}")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    notification.pk = row[0]
-    notification._state.adding = False
-    notification._state.db = connection.alias
-    return True
+# INSERT … ON CONFLICT DO NOTHING RETURNING id: one statement that writes the row unless its (user, key)
+# exists (the unique constraint decides, also under concurrency), without the savepoint a caught
+# IntegrityError would need. Other errors (a foreign key) still raise.
+NOTIFICATION_ONCE = PreparedInsert(Notification, ignore_conflicts=True)
 
 
 def unread_count(user: Any) -> int:

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from booking.models import Booking, BookingStatus, Slot, StandingBooking
 from core.clock import at, current, local_date, tz
+from core.db.prepared import PreparedInsert
 from core.errors import ErrorCode, ServiceError
 from marketplace.models import Resource, Role, User
 from marketplace.services import audit
@@ -95,14 +96,20 @@ def _book(*, actor: User, request: BookingRequest, for_residents: list[User] | N
     v.validate_attendees(resource, request.attendees)
     v.validate_plate(resource, plate)
     v.validate_note(request.note)
+    known = None
+    if len(residents) == 1:  # the first slot and the resident's bookings and suspension: one statement
+        stored, known = v.slot_and_resident(resource, request.start, residents[0], now)
+        first = stored or ensure_slot(resource=resource, start=request.start)
+    else:
+        first = ensure_slot(resource=resource, start=request.start)
     standing_spec = None
     if request.standing_until is not None:
-        slots, standing_spec = _standing_slots(resource, request, now)
+        slots, standing_spec = _standing_slots(resource, request, first, now)
     else:
-        slots = _consecutive_slots(resource, request.start, request.slots)
+        slots = _consecutive_slots(resource, first, request.slots)
     for index, user in enumerate(residents):
         path = f"forResidents.{index}" if for_residents else None
-        _validate_for(resource, user, slots, now, path, standing=standing_spec is not None)
+        _validate_for(resource, user, slots, now, path, standing=standing_spec is not None, known=known)
     results: list[Booking] = []
     standing = None
     for user in residents:
@@ -160,8 +167,8 @@ def _residents(actor: User, for_residents: list[User] | None) -> list[User]:
     return list(for_residents)
 
 
-def _consecutive_slots(resource: Resource, start: dt.datetime, count: int) -> list[Slot]:
-    slots = [ensure_slot(resource=resource, start=start)]
+def _consecutive_slots(resource: Resource, first: Slot, count: int) -> list[Slot]:
+    slots = [first]
     while len(slots) < count:
         try:
             slots.append(ensure_slot(resource=resource, start=slots[-1].end))
@@ -170,12 +177,11 @@ def _consecutive_slots(resource: Resource, start: dt.datetime, count: int) -> li
     return slots
 
 
-def _standing_slots(resource: Resource, request: BookingRequest,
+def _standing_slots(resource: Resource, request: BookingRequest, first: Slot,
                     now: dt.datetime) -> tuple[list[Slot], dict[str, object]]:
     """The first occurrence must be a bookable slot; later ones inside the booking window are added
     when a slot exists and is open (holidays and closures are skipped)."""
     assert request.standing_until is not None
-    first = ensure_slot(resource=resource, start=request.start)
     local = first.start.astimezone(tz())
     weekdays = tuple(sorted(set(request.weekdays or (local.weekday(),))))
     if any(d not in range(7) for d in weekdays):
@@ -205,10 +211,13 @@ def _bookable_occurrence(resource: Resource, start: dt.datetime, now: dt.datetim
 
 
 def _validate_for(resource: Resource, user: User, slots: list[Slot], now: dt.datetime, path: str | None,
-                  *, standing: bool) -> None:
+                  *, standing: bool, known: v.ResidentFacts | None = None) -> None:
+    """`known`: the resident's active bookings and suspension when already read (`slot_and_resident`)."""
     if path is not None and not user.has_role(Role.RESIDENT):
         raise ServiceError.of(ErrorCode.PERMISSION_DENIED, _("Only residents can hold bookings."), path)
-    active, suspended_until = v.active_bookings_and_suspension(user, resource, now)  # one statement
+    if known is None:
+        known = v.active_bookings_and_suspension(user, resource, now)  # one statement
+    active, suspended_until = known
     v.validate_not_suspended_until(suspended_until, path)
     if len(slots) > 1 and not standing:
         v.validate_consecutive(slots)
@@ -219,6 +228,9 @@ def _validate_for(resource: Resource, user: User, slots: list[Slot], now: dt.dat
         v.validate_sex(slot, user, path)
         v.validate_one_per_slot(active, slot, path)
     v.validate_max_active(active, resource, 1 if standing else len(slots), path)
+
+
+BOOKING_INSERT = PreparedInsert(Booking)  # booking.save() without rebuilding the statement (core/db/prepared.py)
 
 
 def _insert(resource: Resource, slot: Slot, user: User, request: BookingRequest, plate: str, now: dt.datetime,
@@ -233,7 +245,7 @@ def _insert(resource: Resource, slot: Slot, user: User, request: BookingRequest,
                       plate_number=plate, note=request.note, check_in_code=f"{secrets.randbelow(1_000_000):06d}",
                       booked_by=booked_by, standing=standing, created_at=now, group=group or uuid.uuid4())
     try:
-        booking.save()
+        BOOKING_INSERT.insert(booking)
     except IntegrityError as exc:
         if "code" in str(exc):
             raise CodeClash from exc

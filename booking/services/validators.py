@@ -10,11 +10,12 @@ import re
 from typing import Any
 
 from django.db.models import BigIntegerField, DateTimeField, IntegerField, QuerySet, Value
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from booking.models import ACTIVE, Booking, Slot, Suspension
 from core.clock import local_date
-from core.db.prepared import Param, Prepared
+from core.db.prepared import Null, Param, Prepared
 from core.errors import ErrorCode, ServiceError
 from marketplace.models import BookingMode, Resource, ResourceCategory, Role, Sex, TargetGroup, User
 
@@ -159,6 +160,55 @@ def active_bookings_and_suspension(user: User, resource: Resource, now: dt.datet
         else:
             active.append((slot_id, standing_id))
     return active, until
+
+
+# The slot a booking takes and its resident's active bookings and suspension, in one statement: a
+# booking's reads in one round trip. Three UNION ALL branches in the slot's columns after (standing, until):
+# a slot row has its resource, a suspension row its end, a booking row only its slot id and standing.
+SLOT_COLUMNS = tuple(f.attname for f in Slot._meta.concrete_fields)
+ResidentFacts = tuple[list[tuple[int, int | None]], dt.datetime | None]  # active (slot, standing), suspended until
+RESOURCE_AT = 2 + SLOT_COLUMNS.index("resource_id")
+
+
+def _slot_and_resident(_shape: Any) -> QuerySet[Any, Any]:
+    user, now = Param("user", BigIntegerField()), Param("now", DateTimeField())
+    resource = Param("resource", BigIntegerField())
+
+    def nulls(count: int) -> dict[str, Null]:
+        return {f"null_{i}": Null(IntegerField()) for i in range(count)}
+
+    # typed: PostgreSQL resolves NULL ∪ NULL as text, which a timestamp cannot join
+    until = Cast(Null(DateTimeField()), DateTimeField())
+    slot = (Slot.objects.filter(resource_id=resource, start=Param("start", DateTimeField()))
+            .annotate(no_standing=Null(IntegerField()), no_until=until).order_by()
+            .values_list("no_standing", "no_until", *SLOT_COLUMNS))
+    padding = nulls(len(SLOT_COLUMNS) - 1)
+    bookings = (_active(user, resource, now).annotate(no_until=until, **padding).order_by()
+                .values_list("standing_id", "no_until", "slot_id", *padding))
+    suspensions = (_suspensions(user, now).annotate(no_standing=Null(IntegerField()), **nulls(len(SLOT_COLUMNS)))
+                   .order_by().values_list("no_standing", "until", *nulls(len(SLOT_COLUMNS))))
+    return slot.union(bookings, suspensions, all=True)
+
+
+SLOT_AND_RESIDENT = Prepared(_slot_and_resident)
+
+
+def slot_and_resident(resource: Resource, start: dt.datetime, user: User, now: dt.datetime
+                      ) -> tuple[Slot | None, ResidentFacts]:
+    """The stored slot of `resource` at `start` (None when there is none yet) and what
+    `active_bookings_and_suspension` says of `user` there, in one statement."""
+    slot = None
+    active: list[tuple[int, int | None]] = []
+    until = None
+    rows = SLOT_AND_RESIDENT.rows(None, {"user": user.pk, "resource": resource.pk, "start": start, "now": now})
+    for row in rows:
+        if row[RESOURCE_AT] is not None:
+            slot = Slot.from_db("default", SLOT_COLUMNS, row[2:])
+        elif row[1] is not None:
+            until = row[1] if until is None else max(until, row[1])
+        else:
+            active.append((row[2], row[0]))
+    return slot, (active, until)
 
 
 def _active(user: User | Param, resource: Resource | Param, now: dt.datetime | Param) -> QuerySet[Booking]:

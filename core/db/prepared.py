@@ -1,4 +1,4 @@
-"""Hot queries built and compiled by the ORM once, then run with fresh values.
+"""Hot queries built and compiled by the ORM once, then run with fresh values; hot INSERTs built once.
 
 Django builds a queryset (`filter`, `select_related`, …) and compiles it to SQL on every call. For the
 statements of the request path that is a fifth to a quarter of a request's CPU — more than reading
@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from threading import Lock
 from typing import Any, Generic, TypeVar
 
-from django.db import connections, transaction
-from django.db.models import Field, Model, QuerySet
+from django.db import connections, models, transaction
+from django.db.models import Field, Model, QuerySet, signals
 from django.db.models.expressions import Expression
 from django.db.models.query import get_related_populators
 from django.db.models.sql import UpdateQuery
@@ -53,6 +53,17 @@ class Param(Expression):
         return "%s", (_Placeholder(self.name, self.output_field),)
 
 
+class Null(Expression):
+    """A NULL column of a given type that, unlike `Value(None)`, adds no converter: a row through a
+    `Prepared` query is then returned as the driver gave it."""
+
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
+        return "NULL", ()
+
+    def get_db_converters(self, connection: Any) -> list[Any]:
+        return []
+
+
 @dataclass
 class _Plan:
     sql: str
@@ -63,7 +74,7 @@ class _Plan:
     end: int
     populators: list[Any]
     annotations: dict[str, int]
-    converters: bool = True
+    converters: dict[int, Any]  # the compiler's converters by column, found once (results_iter finds them per call)
 
     def bind(self, connection: Any, values: dict[str, Any]) -> list[Any]:
         return [p.field.get_db_prep_value(values[p.name], connection, prepared=False)
@@ -96,18 +107,18 @@ class Prepared(Generic[M]):
             update.add_update_values(self._updates(shape))
             compiler = update.get_compiler(using)
             sql, params = compiler.as_sql()
-            return _Plan(sql, list(params), compiler, [], 0, 0, [], {})
+            return _Plan(sql, list(params), compiler, [], 0, 0, [], {}, {})
         compiler = query.get_compiler(using)
         sql, params = compiler.as_sql()
         select, klass_info = compiler.select, compiler.klass_info
+        converters = compiler.get_converters([s[0] for s in select[:compiler.col_count]])
         if klass_info is None:  # values_list(): rows, no instances
-            converters = bool(compiler.get_converters([s[0] for s in select[:compiler.col_count]]))
             return _Plan(sql, list(params), compiler, [], 0, 0, [], {}, converters)
         fields = klass_info["select_fields"]
         start, end = fields[0], fields[-1] + 1
         populators = get_related_populators(klass_info, select, using)  # type: ignore[call-arg]  # 5.2 takes 3
         return _Plan(sql, list(params), compiler, [f[0].target.attname for f in select[start:end]], start, end,
-                     populators, dict(compiler.annotation_col_map or {}))
+                     populators, dict(compiler.annotation_col_map or {}), converters)
 
     def all(self, shape: Hashable, values: dict[str, Any], *, using: str = "default") -> list[M]:
         """The rows as model instances, as `list(queryset)` would give them."""
@@ -118,7 +129,7 @@ class Prepared(Generic[M]):
             rows = cursor.fetchall()
         model = plan.compiler.klass_info["model"]
         out = []
-        for row in plan.compiler.results_iter([rows]):
+        for row in plan.compiler.apply_converters(rows, plan.converters) if plan.converters else rows:
             obj = model.from_db(using, plan.init_list, row[plan.start:plan.end])
             for populator in plan.populators:
                 populator.populate(row, obj)
@@ -136,7 +147,7 @@ class Prepared(Generic[M]):
             rows = cursor.fetchall()
         if not plan.converters:
             return rows  # psycopg and sqlite3 give tuples: nothing to convert
-        return [tuple(row) for row in plan.compiler.results_iter([rows])]
+        return [tuple(row) for row in plan.compiler.apply_converters(rows, plan.converters)]
 
     def first(self, shape: Hashable, values: dict[str, Any], *, using: str = "default") -> M | None:
         """The first row (build the query with `[:1]`), or None."""
@@ -150,3 +161,54 @@ class Prepared(Generic[M]):
         with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
             cursor.execute(plan.sql, plan.bind(connection, values))
             return int(cursor.rowcount)
+
+
+class PreparedInsert(Generic[M]):
+    """`obj.save()` of a new row without rebuilding its statement: an INSERT of every concrete field but
+    the primary key, RETURNING it, built once per database. `Model.save` builds and compiles the INSERT on
+    every call, three times the Python of sending it (docs/BENCHMARKS.md, "Fourth pass"). Fields get
+    their values as `save` gives them (`pre_save`, `get_db_prep_save`), and `pre_save`/`post_save`
+    receivers are sent as `save` sends them. Not for models with parents or `db_default` fields.
+
+    With `ignore_conflicts`, ON CONFLICT DO NOTHING: a row a unique constraint already holds is not
+    written and `insert` returns False (no savepoint needed, also under concurrency)."""
+
+    def __init__(self, model: type[M], *, ignore_conflicts: bool = False) -> None:
+        meta = model._meta
+        assert not meta.parents and not any(getattr(f, "db_default", None) is not models.NOT_PROVIDED
+                                            for f in meta.concrete_fields), model
+        self._model = model
+        self._fields = [f for f in meta.concrete_fields if not f.primary_key]
+        self._ignore = ignore_conflicts
+        self._sql: dict[str, str] = {}
+
+    def _statement(self, connection: Any) -> str:
+        sql = self._sql.get(connection.alias)
+        if sql is None:
+            meta, quote = self._model._meta, connection.ops.quote_name
+            columns = ", ".join(quote(str(f.column)) for f in self._fields)
+            marks = ", ".join(["%s"] * len(self._fields))
+            conflict = " ON CONFLICT DO NOTHING" if self._ignore else ""
+            sql = (f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks}){conflict} "  # noqa: S608 - names from the model
+                   f"RETURNING {quote(str(meta.pk.column))}")
+            self._sql[connection.alias] = sql
+        return sql
+
+    def insert(self, obj: M, *, using: str = "default") -> bool:
+        """Writes `obj` and sets its primary key; False (nothing written) when `ignore_conflicts` met a
+        conflict. An IntegrityError marks the transaction for rollback, as `save` does."""
+        model, connection = self._model, connections[using]
+        if signals.pre_save.has_listeners(model):
+            signals.pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=None)
+        values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in self._fields]
+        with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
+            cursor.execute(self._statement(connection), values)
+            row = cursor.fetchone()
+        if row is None:
+            return False
+        obj.pk = row[0]
+        obj._state.adding, obj._state.db = False, using
+        if signals.post_save.has_listeners(model):
+            signals.post_save.send(sender=model, instance=obj, created=True, update_fields=None, raw=False,
+                                   using=using)
+        return True

@@ -138,3 +138,47 @@ def test_a_resource_in_scope_is_the_scope_querysets_for_every_viewer() -> None:
                 assert not queries.captured_queries  # unit and subdistrict came with the row
         assert resource_in_scope(viewer, 10**12) is None
     assert seen == [True, False, False, True, False, False, True, True, False, True, False, True, True, True, True]
+
+
+def test_a_prepared_insert_writes_what_save_writes_and_ignores_only_conflicts() -> None:
+    from django.db.models import signals
+    from django.forms.models import model_to_dict
+
+    from booking.notifications.models import Notification
+    from core.db.prepared import PreparedInsert
+    from tests.factories import CommunityFactory, resident
+
+    user = resident(CommunityFactory())
+    insert = PreparedInsert(Notification, ignore_conflicts=True)
+
+    def made(key: str) -> Notification:
+        return Notification(user=user, kind="BOOKING_CONFIRMED", key=key, params={"start": T0, "n": 1},
+                            allocation_id=7, created_at=T0)
+
+    saved, inserted = made("a"), made("b")
+    saved.save()
+    sent: list[tuple[str, bool]] = []
+
+    def pre(sender: Any, instance: Any, **kwargs: Any) -> None:
+        sent.append(("pre", instance.pk is None))
+
+    def post(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+        sent.append(("post", created and instance.pk is not None))
+
+    signals.pre_save.connect(pre, sender=Notification)
+    signals.post_save.connect(post, sender=Notification)
+    try:
+        assert insert.insert(inserted) is True
+    finally:
+        signals.pre_save.disconnect(pre, sender=Notification)
+        signals.post_save.disconnect(post, sender=Notification)
+    assert sent == [("pre", True), ("post", True)]
+    assert inserted.pk is not None and not inserted._state.adding
+    rows = {n.key: model_to_dict(n, exclude=["id", "key"]) for n in Notification.objects.all()}
+    assert rows["a"] == rows["b"] and rows["b"]["params"] == {"start": T0.isoformat().replace("+00:00", "Z"), "n": 1}
+
+    again = made("b")
+    with CaptureQueriesContext(connection) as queries:
+        assert insert.insert(again) is False  # (user, key) exists: nothing written, no error
+    assert len(queries.captured_queries) == 1 and again.pk is None
+    assert Notification.objects.filter(user=user).count() == 2
