@@ -193,7 +193,8 @@ def main() -> None:
 
     lines = [
         f"`python bench/booking.py --threads {args.threads} --bookings {args.bookings} --rounds {args.rounds}` "
-        f"on PostgreSQL, {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, {dt.date.today()}: "
+        f"on PostgreSQL, {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC: "
         f"{args.bookings} distinct residents book one seat each on one hot slot; the service and both floors "
         f"run {args.rounds} times each, interleaved, and each figure is the median.",
         "",
