@@ -134,10 +134,12 @@ class BookingQuery(graphene.ObjectType):
             unit_given=unit is not None,
             search=kwargs.get("search"),
         )
-        # the unit and its subdistrict only when the selection shows more than the resource's own row
-        own = (selected(info, "edges", "node") or set()) <= RESOURCE_COLUMNS | {"distanceM", "slots"}
-        qs = search_page(viewer_of(info), params, info.context.now,
-                         ("hours",) if own else ("unit__subdistrict", "hours"))
+        # the unit and its subdistrict only when the selection shows more than the resource's own row; the
+        # stored horizon (`hours`) only for slots (booking/graphql/data.py reads it there)
+        node = selected(info, "edges", "node") or set()
+        own = node <= RESOURCE_COLUMNS | {"distanceM", "slots"}
+        relations = (() if own else ("unit__subdistrict",)) + (("hours",) if "slots" in node else ())
+        qs = search_page(viewer_of(info), params, info.context.now, relations)
         connection = connection_from(ResourceConnection, qs, first, after, info=info, seen="Resource")
         info.context.seen("WorkUnit", [e.node.unit_id for e in connection.edges])
         return connection

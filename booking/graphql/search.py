@@ -123,10 +123,17 @@ def _ordered(qs: QuerySet[Resource], terms: list[tuple[str, str, Field[Any, Any]
     return qs.order_by("name", "id")
 
 
+def _listed(relations: tuple[str, ...]) -> QuerySet[Resource]:
+    """The listed resources with `relations` joined (none: `select_related()` with no names would join
+    every foreign key)."""
+    qs = Resource.objects.listed()
+    return qs.select_related(*relations) if relations else qs
+
+
 def _prepared_page(shape: tuple[tuple[str, ...], bool, tuple[str, ...], int]) -> QuerySet[Resource]:
     lookups, near, relations, limit = shape
     terms = [(lookup, name, field, None) for lookup, name, field, _ in _terms_of_shape(lookups)]
-    qs = Resource.objects.listed().select_related(*relations)
+    qs = _listed(relations)
     return _ordered(qs, terms, Distance(None, None) if near else None,
                     lambda name, field, _given: Param(name, field))[:limit]
 
@@ -166,7 +173,7 @@ def search_resources(viewer: User | None, params: ResourceSearch, now: dt.dateti
     coded GraphQLError (INVALID) for inconsistent arguments."""
     validate_search(params)
     now = now or timezone.now()
-    qs = Resource.objects.listed().select_related(*relations)
+    qs = _listed(relations)
     if params.unit_given and params.unit_id is None:
         qs = qs.none()
     if params.search:

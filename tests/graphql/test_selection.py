@@ -51,6 +51,8 @@ def test_a_page_joins_what_its_selection_shows(api: Any, world: World) -> None:
 
 RESOURCES_OWN = """{ resources(near: {lat: 39.912, lon: 116.372}, radiusM: 5000, first: 10) {
   edges { node { id name capacity distanceM(from: {lat: 39.912, lon: 116.372}) } } } }"""
+RESOURCES_SLOTS = """{ resources(near: {lat: 39.912, lon: 116.372}, radiusM: 5000, first: 10) {
+  edges { node { id name slots(from: "2026-12-01T00:00:00+08:00", to: "2026-12-08T00:00:00+08:00") { id } } } } }"""
 RESOURCES_UNIT = """{ resources(near: {lat: 39.912, lon: 116.372}, radiusM: 5000, first: 10) {
   edges { node { id name unit { name } subdistrict { name } } } } }"""
 
@@ -73,6 +75,17 @@ def test_a_page_of_resources_joins_its_unit_only_when_shown(api: Any, world: Wor
     names = [e["node"]["name"] for e in own.data["resources"]["edges"]]
     assert names and names == [e["node"]["name"] for e in unit.data["resources"]["edges"]]
     assert all(e["node"]["unit"]["name"] for e in unit.data["resources"]["edges"])
+
+
+def test_a_page_of_resources_joins_its_stored_horizon_only_for_slots(api: Any, world: World) -> None:
+    client = api.client_for(world["resident_a"])
+    _own, _count, own_sql = _resources_sql(api, RESOURCES_OWN, client)
+    with CaptureQueriesContext(connection) as queries:
+        slots, _slots_count, slots_sql = _resources_sql(api, RESOURCES_SLOTS, client)
+    assert '"booking_resourcehours"' not in own_sql and '"booking_resourcehours"' in slots_sql
+    # the horizon came with the page: no read of it per resource
+    assert not [q for q in queries.captured_queries if q["sql"].startswith('SELECT "booking_resourcehours"')]
+    assert len(slots.data["resources"]["edges"]) > 1
 
 
 PAGE = """query($first: Int, $after: String, $statuses: [BookingStatus!], $from: DateTime, $to: DateTime) {
