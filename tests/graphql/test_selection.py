@@ -88,6 +88,17 @@ def test_a_page_of_resources_joins_its_stored_horizon_only_for_slots(api: Any, w
     assert len(slots.data["resources"]["edges"]) > 1
 
 
+def test_slots_after_a_list_without_them_read_the_horizon_once(api: Any, world: World) -> None:
+    """The first list registers its resources without the horizon; the second's slots batch over them too."""
+    client = api.client_for(world["resident_a"])
+    body = RESOURCES_OWN.strip()[1:-1] + " again: " + RESOURCES_SLOTS.strip()[1:-1]
+    with CaptureQueriesContext(connection) as queries:
+        answer = api.post("{" + body + "}", client=client)
+    assert answer.status == 200 and not answer.errors, answer.body
+    reads = [q for q in queries.captured_queries if q["sql"].startswith('SELECT "booking_resourcehours"')]
+    assert len(reads) <= 1
+
+
 PAGE = """query($first: Int, $after: String, $statuses: [BookingStatus!], $from: DateTime, $to: DateTime) {
   myBookings(first: $first, after: $after, statuses: $statuses, from: $from, to: $to) {
     totalCount pageInfo { hasNextPage endCursor } edges { node { id status start } } } }"""
