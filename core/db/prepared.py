@@ -54,8 +54,8 @@ class Param(Expression):
 
 
 class Null(Expression):
-    """A NULL column of a given type that, unlike `Value(None)`, adds no converter: a row through a
-    `Prepared` query is then returned as the driver gave it."""
+    """A NULL column of a given type that, unlike `Value(None)`, adds no converter of its own (the
+    backend's converters for its type, e.g. SQLite's for a DateTimeField, still apply and pass None)."""
 
     def as_sql(self, compiler: Any, connection: Any) -> Any:
         return "NULL", ()
@@ -171,7 +171,8 @@ class PreparedInsert(Generic[M]):
     receivers are sent as `save` sends them. Not for models with parents or `db_default` fields.
 
     With `ignore_conflicts`, ON CONFLICT DO NOTHING: a row a unique constraint already holds is not
-    written and `insert` returns False (no savepoint needed, also under concurrency)."""
+    written and `insert` returns False (no savepoint needed, also under concurrency); `pre_save` has been
+    sent by then, `post_save` is not."""
 
     def __init__(self, model: type[M], *, ignore_conflicts: bool = False) -> None:
         meta = model._meta
