@@ -109,6 +109,8 @@ def load_problem(run: MatchRun, *, need_ids: Collection[int] | None = None,
     specs = windows_by_resource([r.pk for r in resources])
     resources = [r for r in resources if specs.get(r.pk)]
     need_set = {n.pk for n in needs}
+    # the whole scope (a run's outline): the scope's query, not tens of thousands of ids in an IN list
+    of_needs: Any = need_set if need_ids is not None else scope_needs(run).values("pk")
     comm_ids = {n.community_id for n in needs}
     communities = Community.objects.filter(pk__in=comm_ids).order_by("id")
     if capacity:
@@ -134,9 +136,10 @@ def load_problem(run: MatchRun, *, need_ids: Collection[int] | None = None,
             n.ends_next_day, n.target_group, n.max_distance_m, n.priority, "ANY",
             n.starts_on.isoformat(), n.ends_on.isoformat()) for n in needs),
         free_capacity=tuple(free_rows),
-        previous=tuple(_previous(need_set, specs, None if resource_ids is None else categories)),
+        previous=tuple(_previous(need_set, of_needs, specs, None if resource_ids is None else categories)),
         declined=tuple(sorted({(f"n{a}", f"r{b}") for a, b in Allocation.objects.filter(
-            need_id__in=need_set, status=AllocationStatus.DECLINED).values_list("need_id", "resource_id")})),
+            need_id__in=of_needs, status=AllocationStatus.DECLINED).values_list("need_id", "resource_id")
+            if a in need_set})),
         horizon_start=h_start.isoformat(), horizon_end=h_end.isoformat(),
     )
     keys.blocks = {f"r{r.pk}": [[_hhmm(w.start_time), _hhmm(w.end_time), w.ends_next_day, list(w.weekdays)]
@@ -185,11 +188,13 @@ def _capacity(resources: list[Resource], specs: dict[int, list[WindowSpec]],
     return rows, Keys(start, end)
 
 
-def _previous(need_ids: set[int], specs: dict[int, list[WindowSpec]],
+def _previous(need_ids: set[int], of_needs: Any, specs: dict[int, list[WindowSpec]],
               categories: list[str] | None = None) -> list[solver.PreviousAllocation]:
-    """The needs' open proposals on blocks of listed resources. `categories`: `specs` holds only some of
-    those resources (a group's); the others' windows are read here."""
-    found = list(Allocation.objects.proposed().filter(need_id__in=need_ids).select_related("resource").order_by("id"))
+    """The needs' open proposals on blocks of listed resources; `of_needs` selects them in SQL (the ids,
+    or a query of a superset). `categories`: `specs` holds only some of those resources (a group's); the
+    others' windows are read here."""
+    found = [a for a in Allocation.objects.proposed().filter(need_id__in=of_needs).order_by("id")
+             if a.need_id in need_ids]
     if categories is not None:
         missing = {a.resource_id for a in found} - set(specs)
         if missing:

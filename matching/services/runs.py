@@ -26,12 +26,15 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.db.models import F, FloatField, Q, Value
 from django.db.models.functions import Cast, Least
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from core.errors import ErrorCode, ErrorCollector, ServiceError
 from core.live.publish import publish_on_commit
@@ -285,26 +288,19 @@ def outline_groups(outline: solver.Problem) -> tuple[Grouping, list[int]]:
     category and first need) and the indices of needs in none."""
     cs = candidates.build(outline)
     n_needs = len(outline.needs)
-    parent = list(range(n_needs + len(outline.resources)))  # needs, then resources offset by n_needs
-
-    def find(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    for n, r in zip(cs.need, cs.res, strict=True):
-        a, b = find(n), find(n_needs + r)
-        if a != b:
-            parent[max(a, b)] = min(a, b)
+    need = np.asarray(cs.need, dtype=np.int64)
+    res = np.asarray(cs.res, dtype=np.int64) + n_needs  # needs, then resources offset by n_needs
+    graph = coo_matrix((np.ones(len(need), dtype=np.int8), (need, res)), shape=(n_needs + len(outline.resources),) * 2)
+    _, label = connected_components(graph, directed=False)
+    # a component is named by its first need (its smallest index), as the groups are ordered by it
+    first_need = np.full(label.max(initial=0) + 1, n_needs, dtype=np.int64)
+    np.minimum.at(first_need, label[need], need)
+    root_of = first_need[label[need]]
     members: dict[int, tuple[set[int], set[int]]] = {}
     size: dict[int, int] = defaultdict(int)
-    for n, r in zip(cs.need, cs.res, strict=True):
-        root = find(n)
-        needs, resources = members.setdefault(root, (set(), set()))
-        needs.add(n)
-        resources.add(r)
-        size[root] += 1
+    for root, pairs in _runs_by(root_of, need, res - n_needs):
+        members[root] = (set(pairs[0].tolist()), set(pairs[1].tolist()))
+        size[root] = len(pairs[0])
     groups = []
     for root in sorted(members, key=lambda k: (outline.needs[k].category, k)):
         needs, resources = members[root]
@@ -315,6 +311,18 @@ def outline_groups(outline: solver.Problem) -> tuple[Grouping, list[int]]:
             size[root]))
     grouped = {n for needs, _ in members.values() for n in needs}
     return Grouping(groups, cs), [n for n in range(n_needs) if n not in grouped]
+
+
+def _runs_by(keys: Any, *columns: Any) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """(key, the columns' entries with that key) for each distinct key of a numpy array."""
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    cuts = np.flatnonzero(np.diff(keys)) + 1
+    starts = [0, *cuts.tolist()]
+    ends = [*cuts.tolist(), len(keys)]
+    for a, b in zip(starts, ends, strict=True):
+        if a < b:
+            yield int(keys[a]), tuple(col[order[a:b]] for col in columns)
 
 
 def solve_group(run: MatchRun, group: dict[str, Any], conf: solver.SolveSettings,

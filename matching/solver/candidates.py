@@ -15,6 +15,7 @@ Pairs a unit declined are never candidates. Candidates of capacity 0 are dropped
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -70,20 +71,17 @@ def need_days(problem: Problem, need: Need) -> tuple[int, ...]:
     """The need's occurrence day keys in the horizon (weekdays without a horizon)."""
     if problem.horizon_start is None or problem.horizon_end is None:
         return tuple(sorted(set(need.weekdays)))
-    lo = dt.date.fromisoformat(problem.horizon_start)
-    hi = dt.date.fromisoformat(problem.horizon_end)
-    if need.starts_on:
-        lo = max(lo, dt.date.fromisoformat(need.starts_on))
-    if need.ends_on:
-        hi = min(hi, dt.date.fromisoformat(need.ends_on))
-    wd = set(need.weekdays)
-    out = []
-    day = lo
-    while day <= hi:
-        if day.weekday() in wd:
-            out.append(day.toordinal())
-        day += dt.timedelta(days=1)
-    return tuple(out)
+    return _days_between(max(problem.horizon_start, need.starts_on or ""),
+                         min(problem.horizon_end, need.ends_on or problem.horizon_end), need.weekdays)
+
+
+@functools.lru_cache(maxsize=4096)
+def _days_between(lo: str, hi: str, weekdays: tuple[int, ...]) -> tuple[int, ...]:
+    """Ordinals of the dates lo..hi (ISO, inclusive) on the weekdays; needs share a few patterns, so a
+    city-scale problem computes each once."""
+    first, last = dt.date.fromisoformat(lo), dt.date.fromisoformat(hi)
+    wd = set(weekdays)
+    return tuple(o for o in range(first.toordinal(), last.toordinal() + 1) if dt.date.fromordinal(o).weekday() in wd)
 
 
 def block_fit(need: Need, start: int, end_abs: int, weekdays: tuple[int, ...]) -> int | None:
@@ -144,6 +142,8 @@ def build(problem: Problem) -> CandidateSet:
         for cat, ix in by_cat.items()
     }
     fit_cache: dict[tuple[object, ...], list[tuple[int, int, bool]]] = {}
+    # needs of one community share their reach: (category, community, radius) -> (indices, distances)
+    reach_cache: dict[tuple[str, str, int], tuple[list[int], list[float]]] = {}
     rsig = [tuple((b.weekdays, b.start_min, b.end_abs, b.sex) for b in r.blocks) for r in problem.resources]
     for n, need in enumerate(problem.needs):
         diag = NeedDiag()
@@ -152,12 +152,15 @@ def build(problem: Problem) -> CandidateSet:
         cs.days.append(days)
         if need.category not in index:
             continue
-        ids, grid = index[need.category]
-        c = comm[need.community_key]
-        local, dists = grid.within(c.lat, c.lon, float(need.max_distance_m))
+        reach_key = (need.category, need.community_key, need.max_distance_m)
+        reach = reach_cache.get(reach_key)
+        if reach is None:
+            ids, grid = index[need.category]
+            c = comm[need.community_key]
+            local, dists = grid.within(c.lat, c.lon, float(need.max_distance_m))
+            reach = reach_cache[reach_key] = (ids[local].tolist(), dists.tolist())
         nsig = (need.weekdays, need.start_min, need.end_abs, need.sex, need.category == "HALL")
-        for li, d in zip(local.tolist(), dists.tolist(), strict=True):
-            r = int(ids[li])
+        for r, d in zip(*reach, strict=True):
             res = problem.resources[r]
             diag.in_reach += 1
             if not eligible(need, res):
