@@ -89,15 +89,17 @@ def _block_of(specs: list[WindowSpec], start_time: dt.time, weekday: int | None 
 
 
 def load_problem(run: MatchRun, *, need_ids: Collection[int] | None = None,
-                 resource_ids: Collection[int] | None = None, capacity: bool = True) -> tuple[solver.Problem, Keys]:
+                 resource_ids: Collection[int] | None = None, capacity: bool = True,
+                 category: str | None = None) -> tuple[solver.Problem, Keys]:
     """The solver's input for the run (see the module docstring). Reads only.
 
     `need_ids` / `resource_ids` restrict it to those needs and resources (one group of a run, loaded by the
     worker that solves it; the previous proposals of its needs are read whatever their resource). Without
     `capacity` no free capacity is read and every block holds `OUTLINE_CAPACITY`: the outline a run is
-    grouped by (every candidate of the real problem is one of the outline's)."""
+    grouped by (every candidate of the real problem is one of the outline's). `category` keeps only the
+    needs (and so the resources) of that category."""
     h_start, h_end = horizon_of(run)
-    qs = scope_needs(run)
+    qs = scope_needs(run) if category is None else scope_needs(run).filter(category=category)
     if need_ids is not None:
         qs = qs.filter(pk__in=list(need_ids))
     needs = [n for n in qs.with_served().order_by("id") if _has_occurrence(n, h_start, h_end)]
@@ -110,7 +112,7 @@ def load_problem(run: MatchRun, *, need_ids: Collection[int] | None = None,
     resources = [r for r in resources if specs.get(r.pk)]
     need_set = {n.pk for n in needs}
     # the whole scope (a run's outline): the scope's query, not tens of thousands of ids in an IN list
-    of_needs: Any = need_set if need_ids is not None else scope_needs(run).values("pk")
+    of_needs: Any = need_set if need_ids is not None else qs.values("pk")
     comm_ids = {n.community_id for n in needs}
     communities = Community.objects.filter(pk__in=comm_ids).order_by("id")
     if capacity:
@@ -147,9 +149,10 @@ def load_problem(run: MatchRun, *, need_ids: Collection[int] | None = None,
     return problem, keys
 
 
-def load_outline(run: MatchRun) -> tuple[solver.Problem, Keys]:
-    """The run's problem without free capacity (see `load_problem`): what a run is grouped by."""
-    return load_problem(run, capacity=False)
+def load_outline(run: MatchRun, category: str | None = None) -> tuple[solver.Problem, Keys]:
+    """The run's problem (or one category's of it) without free capacity (see `load_problem`): what a
+    run is grouped by."""
+    return load_problem(run, capacity=False, category=category)
 
 
 def _reserved_elsewhere(run: MatchRun, resource_ids: list[int]) -> dict[tuple[int, dt.time], list[Allocation]]:

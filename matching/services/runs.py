@@ -3,8 +3,9 @@
 State machine QUEUED -> RUNNING -> SUCCEEDED | FAILED, every move a conditional UPDATE on the status:
 - `start_match_run` (district staff, or the system for the command) queues a run; CONFLICT while an
   overlapping run is QUEUED or RUNNING (checked under `MatchRunLock`); the prepare task is queued on commit;
-- `prepare_run` moves it to RUNNING, freezes the solver's input (`MatchRunSnapshot`) and splits it into
-  independent parts;
+- `start_run` moves it to RUNNING and names the categories of its needs; `outline_category` cuts one
+  category into independent groups (a task per category, in parallel); `dispatch_run` freezes the
+  solver's input (`MatchRunSnapshot`) and returns the groups (`prepare_run`: the three in one process);
 - `solve_run_part` solves one part (any worker), counting progress; a failure or time-out fails the run;
 - `finish_run` merges and audits the parts' answers and writes the results ONCE, in one transaction that
   also moves the run to SUCCEEDED (a second chord callback finds it no longer RUNNING and writes nothing);
@@ -29,7 +30,7 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
-from django.db.models import F, FloatField, Q, Value
+from django.db.models import Count, F, FloatField, Q, Value
 from django.db.models.functions import Cast, Least
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -224,47 +225,91 @@ def _add_stages(run_id: int, stages: list[tuple[str, float]], progress: float | 
 
 
 def prepare_run(run_id: int, *, now: dt.datetime | None = None) -> list[tuple[dict[str, Any], float]] | None:
-    """QUEUED -> RUNNING; splits the run into groups and returns them, each with its wall-clock safety
-    limit (the answer does not depend on it: a part's CP-SAT budget is deterministic time, from its size).
-    None when the run is not QUEUED (a redelivered task) — nothing is done then.
+    """The prepare steps in one process (`start_run`, `outline_category` per category, `dispatch_run`):
+    the run's groups, each with its wall-clock safety limit; None when the run is not QUEUED."""
+    categories = start_run(run_id, now=now)
+    if categories is None:
+        return None
+    return dispatch_run(run_id, [outline_category(run_id, c) for c in categories])
 
-    Only the outline is read here (needs, resources, windows, declined pairs; no free capacity): a group is
-    a connected component of the outline's candidate graph in one category, named by its needs' and
-    resources' ids. Every candidate of the real problem is one of the outline's, so every independent part
-    of the real problem (`solver.api.prepare`) lies inside one group, and so does everything the merge of
-    a part looks at (its needs' candidates, the allocations on their blocks): the worker that solves a group
-    loads it with its free capacity, splits it into exactly the parts the whole problem has there, solves,
-    merges, audits and explains them. Needs in no group (no candidate even without capacity limits) get
-    their reasons here, from the outline, which decides them alone."""
+
+def start_run(run_id: int, *, now: dt.datetime | None = None) -> list[str] | None:
+    """QUEUED -> RUNNING; the categories of the scope's needs, largest first: each is outlined by its own
+    task (`outline_category`), as many at once as there are workers. None when the run is not QUEUED (a
+    redelivered task) — nothing is done then."""
     now = now or timezone.now()
     if not MatchRun.objects.filter(pk=run_id, status=MatchRunStatus.QUEUED).update(
             status=MatchRunStatus.RUNNING, started_at=now, heartbeat_at=now, progress=0.02):
         return None
     run_changed(run_id)
+    counts = adapter.scope_needs(MatchRun.objects.get(pk=run_id)).values("category").annotate(n=Count("id"))
+    return [c["category"] for c in sorted(counts, key=lambda c: (-c["n"], c["category"]))]
+
+
+def outline_category(run_id: int, category: str) -> dict[str, Any] | None:
+    """One category's groups, from its outline (needs, resources, windows, declined pairs; no free
+    capacity), and the reasons of its needs in no group. None when the run is no longer RUNNING.
+
+    A group is a connected component of the outline's candidate graph (candidates never cross categories),
+    named by its needs' and resources' ids. Every candidate of the real problem is one of the outline's, so
+    every independent part of the real problem (`solver.api.prepare`) lies inside one group, and so does
+    everything the merge of a part looks at (its needs' candidates, the allocations on their blocks): the
+    worker that solves a group loads it with its free capacity, splits it into exactly the parts the whole
+    problem has there, solves, merges, audits and explains them. Needs in no group (no candidate even
+    without capacity limits) get their reasons here, from the outline, which decides them alone."""
+    if not MatchRun.objects.filter(pk=run_id, status=MatchRunStatus.RUNNING).exists():
+        return None
     run = MatchRun.objects.get(pk=run_id)
-    conf = solve_settings()
     with heartbeat(run_id):
         t = time.perf_counter()
-        outline, keys = adapter.load_outline(run)
+        outline, keys = adapter.load_outline(run, category)
         t_load = time.perf_counter() - t
         t = time.perf_counter()
         groups, alone = outline_groups(outline)
         _, unserved = adapter.rows_of([], reasons.explain(outline, groups.cs, [], only=set(alone)), keys)
         lone = dataclasses.replace(outline, needs=tuple(outline.needs[n] for n in alone))
-        leftover = {"needs": [int(n.key[1:]) for n in lone.needs], "reasons": unserved,
-                    "summary": metrics.summarise(lone, [], 0.0, {})}
-        payloads = [{"index": i, "category": g.category, "needs": g.need_ids, "resources": g.resource_ids,
-                     "declined": g.declined} for i, g in enumerate(groups.groups)]
         t_prep = time.perf_counter() - t
+    return {"category": category, "demand": sum(n.units for n in outline.needs),
+            "groups": [{"category": g.category, "needs": g.need_ids, "resources": g.resource_ids,
+                        "declined": g.declined, "size": g.size} for g in groups.groups],
+            "leftover": {"needs": [int(n.key[1:]) for n in lone.needs], "reasons": unserved,
+                         "summaries": [metrics.summarise(lone, [], 0.0, {})]},
+            "stages": [("load", t_load), ("prepare", t_prep)]}
+
+
+def dispatch_run(run_id: int, outlines: list[dict[str, Any] | None]) -> list[tuple[dict[str, Any], float]] | None:
+    """Puts the categories' outlines together: freezes the solver's input (`MatchRunSnapshot`) and returns
+    the run's groups, each with its wall-clock safety limit (the answer does not depend on it: a part's
+    CP-SAT budget is deterministic time, from its size), largest first. None when the run is no longer
+    RUNNING, when an outline failed (the run is then FAILED) or when the groups were already dispatched
+    (a redelivered task: the snapshot is the claim)."""
+    if any(o is None for o in outlines):
+        fail_run(run_id, "the outline of a category did not finish")
+        return None
+    done = sorted((o for o in outlines if o is not None), key=lambda o: o["category"])
+    groups = [g for o in done for g in o["groups"]]  # by category, then first need, as one outline gives
+    payloads = [{"index": i, **{k: g[k] for k in ("category", "needs", "resources", "declined")}}
+                for i, g in enumerate(groups)]
+    leftover = {"needs": [n for o in done for n in o["leftover"]["needs"]],
+                "reasons": [u for o in done for u in o["leftover"]["reasons"]],
+                "summaries": [s for o in done for s in o["leftover"]["summaries"]]}
+    stages: dict[str, float] = defaultdict(float)
+    for o in done:
+        for name, sec in o["stages"]:
+            stages[name] += sec
+    conf = solve_settings()
     with transaction.atomic():
-        MatchRunSnapshot.objects.update_or_create(match_run=run, defaults={
-            "problem": {"groups": [{k: p[k] for k in ("category", "needs", "resources")} for p in payloads]},
-            "settings": conf.to_dict(), "keys": {"leftover": leftover}})
+        run = MatchRun.objects.select_for_update().get(pk=run_id)
+        if run.status != MatchRunStatus.RUNNING or MatchRunSnapshot.objects.filter(match_run=run).exists():
+            return None
+        MatchRunSnapshot.objects.create(match_run=run, problem={
+            "groups": [{k: p[k] for k in ("category", "needs", "resources")} for p in payloads]},
+            settings=conf.to_dict(), keys={"leftover": leftover})
         MatchRun.objects.filter(pk=run_id).update(
-            parts_total=len(payloads), demand_quantity=sum(n.units for n in outline.needs))
-        _add_stages(run_id, [("load", t_load), ("prepare", t_prep)], progress=PREPARED)
+            parts_total=len(payloads), demand_quantity=sum(o["demand"] for o in done))
+        _add_stages(run_id, [("load", stages["load"]), ("prepare", stages["prepare"])], progress=PREPARED)
     # largest first: the workers' last groups are small ones, so none waits long for another at the end
-    order = sorted(range(len(payloads)), key=lambda i: (-groups.groups[i].size, i))
+    order = sorted(range(len(payloads)), key=lambda i: (-groups[i]["size"], i))
     return [(payloads[i], conf.time_limit_s) for i in order]
 
 
@@ -395,13 +440,14 @@ def combine(results: list[dict[str, Any]], leftover: dict[str, Any]) -> Outcome:
     t = time.perf_counter()
     solver_audit.check_parts([([f"n{n}" for n in r["needs"]], {f"r{a[2]}" for a in r.get("allocations", ())})
                               for r in [*results, leftover]])
+    summaries = leftover["summaries"] if "summaries" in leftover else [leftover["summary"]]  # older snapshots: one
     stages: dict[str, float] = defaultdict(float)
     for r in results:
         for name, sec in r["stages"]:
             stages[name] += sec
     allocations = sorted((a for r in results for a in r["allocations"]), key=lambda a: (f"n{a[0]}", f"r{a[2]}", a[6]))
     reasons_ = sorted((u for r in [*results, leftover] for u in r["reasons"]), key=lambda u: u[0])
-    m = metrics.from_summaries([*(r["summary"] for r in results), leftover["summary"]])
+    m = metrics.from_summaries([*(r["summary"] for r in results), *summaries])
     stages["finish"] += time.perf_counter() - t
     return Outcome(m, allocations, reasons_, [n for r in [*results, leftover] for n in r["needs"]],
                    sorted(stages.items()), round(sum(r["budget"] for r in results), 6),

@@ -11,7 +11,7 @@ import pytest
 
 from marketplace.demo.district import generate
 from matching import solver
-from matching.models import Allocation, MatchRun, MatchRunStatus, UnservedReason
+from matching.models import Allocation, MatchRun, MatchRunSnapshot, MatchRunStatus, UnservedReason
 from matching.services import adapter, runs
 from matching.services.runs import finish_run, prepare_run, solve_run_part, start_match_run
 from matching.solver import api as solver_api
@@ -104,3 +104,47 @@ def test_groups_that_overlap_fail_the_run_and_write_nothing(worker, staff, cante
     run.refresh_from_db()
     assert run.status == MatchRunStatus.FAILED and "AuditError" in run.error and "in parts 0 and 1" in run.error
     assert not Allocation.objects.exists() and not UnservedReason.objects.exists()
+
+
+@pytest.mark.slow
+def test_outlines_per_category_give_the_groups_of_one_outline_of_the_whole_run():
+    # given: a generated district with several categories, and the groups of one outline of the whole run
+    load_small_district(scale=0.15, seed=3)
+    run = start_match_run(actor=None, now=NOW)
+    whole, alone = runs.outline_groups(adapter.load_outline(run)[0])
+    # when: the run is outlined category by category (largest first) and dispatched
+    categories = runs.start_run(run.pk)
+    assert categories is not None and len(categories) > 2
+    counts = [adapter.scope_needs(run).filter(category=c).count() for c in categories]
+    assert counts == sorted(counts, reverse=True)
+    outlines = [runs.outline_category(run.pk, c) for c in categories]
+    parts = runs.dispatch_run(run.pk, outlines)
+    # then: the same groups, indexed in the same order, and the same needs left over
+    assert parts is not None and len(parts) == len(whole.groups)
+    assert sorted((p["index"], p["category"], p["needs"], p["resources"], p["declined"]) for p, _ in parts) == [
+        (i, g.category, g.need_ids, g.resource_ids, g.declined) for i, g in enumerate(whole.groups)]
+    stored = MatchRunSnapshot.objects.get(match_run=run).keys["leftover"]
+    assert sorted(stored["needs"]) == sorted(int(adapter.load_outline(run)[0].needs[n].key[1:]) for n in alone)
+    assert len(stored["summaries"]) == len(categories)
+    assert MatchRun.objects.get(pk=run.pk).progress == pytest.approx(0.1)
+
+
+def test_a_redelivered_dispatch_does_nothing_and_a_failed_outline_fails_the_run(worker, staff, canteen):
+    # given: a run started and its one category outlined
+    lunch_need(worker, quantity=30)
+    run = start_match_run(actor=staff, now=NOW)
+    categories = runs.start_run(run.pk)
+    assert categories == ["CANTEEN"] and runs.start_run(run.pk) is None  # a redelivered start: nothing
+    outlines = [runs.outline_category(run.pk, c) for c in categories]
+    # when: the dispatch runs twice (a redelivered task)
+    first, second = runs.dispatch_run(run.pk, outlines), runs.dispatch_run(run.pk, outlines)
+    # then: the snapshot claimed the first; the second fans nothing out
+    assert first is not None and len(first) == 1 and second is None
+    assert MatchRunSnapshot.objects.filter(match_run=run).count() == 1
+    assert MatchRun.objects.get(pk=run.pk).parts_total == 1
+    # and: another run whose outline of a category failed (None) ends FAILED without a snapshot
+    other = MatchRun.objects.create(status=MatchRunStatus.RUNNING, created_at=NOW, horizon_start=NOW.date())
+    assert runs.dispatch_run(other.pk, [*outlines, None]) is None
+    other.refresh_from_db()
+    assert other.status == MatchRunStatus.FAILED and "outline" in other.error
+    assert not MatchRunSnapshot.objects.filter(match_run=other).exists()

@@ -234,7 +234,7 @@ def test_a_failure_while_loading_ends_the_run_failed(worker, staff, canteen, mon
     # given
     lunch_need(worker, quantity=30)
 
-    def broken(run):  # type: ignore[no-untyped-def]
+    def broken(run, category=None):  # type: ignore[no-untyped-def]
         raise ValueError("bad opening window")
 
     monkeypatch.setattr(runs.adapter, "load_outline", broken)
