@@ -149,7 +149,7 @@ def measure(runner: Runner, name: str, requests: int, *, show_sql: bool, profile
     if profiler is not None:
         profiler.stop()
         out = Path(tempfile.gettempdir()) / f"profile-{name}.txt"
-        out.write_text(profiler.output_text(unicode=False, color=False, show_all=False))
+        out.write_text(profiler.output_text(unicode=False, color=False, show_all=os.environ.get("PROFILE_ALL") == "1"))
         log(f"    profile written to {out}")
     times.sort()
     return {"op": name, "p50_ms": round(statistics.median(times), 2), "mean_ms": round(statistics.fmean(times), 2),

@@ -1,6 +1,9 @@
 """Locust users for the load runs (bench/load/run.py starts them headless, in a second process).
 
 LOAD_WORLD     path of the JSON world made by tests.faults.scenarios.load_world (resources, starts, tokens)
+LOAD_CLIENT    `fast` (default): locust's FastHttpUser (geventhttpclient); `requests`: its HttpUser, which
+               the runs before 2026-12-03 used and which spends several times the client CPU per request
+               — CPU that the server, on the same 2 cores, then does not get
 User classes (name one on locust's command line):
 MixedResident  80 % reads (resources, a resource's slots, my bookings), 15 % bookings,
                5 % cancellations of one's own bookings;
@@ -21,7 +24,7 @@ import random
 import threading
 from typing import Any
 
-from locust import HttpUser, between, constant, task
+from locust import FastHttpUser, HttpUser, between, constant, task
 from locust.exception import StopUser
 
 WORLD: dict[str, Any] = json.loads(open(os.environ["LOAD_WORLD"], encoding="utf-8").read())
@@ -45,7 +48,10 @@ def _claim() -> int:
         return next(_next)
 
 
-class Resident(HttpUser):
+Client = HttpUser if os.environ.get("LOAD_CLIENT") == "requests" else FastHttpUser
+
+
+class Resident(Client):  # type: ignore[valid-type,misc]
     abstract = True
 
     def on_start(self) -> None:

@@ -1,6 +1,7 @@
 """Load runs: gunicorn + PostgreSQL under locust, headless, from a second process on loopback.
 
     .venv/bin/python bench/load/run.py mixed [--users 50] [--run-time 60] [--residents 500] [--web-workers 3]
+        [--client fast|requests]
     .venv/bin/python bench/load/run.py flash [--attempts 5000] [--users 100] [--slots 10] [--places 40]
 
 Each run starts its own PostgreSQL cluster on a free port (never the machine's shared one), migrates
@@ -178,10 +179,13 @@ def main() -> None:
     parser.add_argument("--places", type=int, default=40)
     parser.add_argument("--web-workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--client", choices=["fast", "requests"], default="fast",
+                        help="locust's HTTP client: FastHttpUser (default) or the requests-based HttpUser")
     parser.add_argument("--no-redis", action="store_true",
                         help="cache and live broker on the database / embedded (before issue 13's runs)")
     args = parser.parse_args()
-    print(f"machine: {machine()}", flush=True)
+    os.environ["LOAD_CLIENT"] = args.client  # read by the locustfile in locust's process
+    print(f"machine: {machine()}, locust client: {args.client}", flush=True)
     print("starting a private PostgreSQL and migrating it (about 40 s)", flush=True)
     cluster = Cluster()
     redis = None if args.no_redis else PrivateRedis()

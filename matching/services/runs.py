@@ -307,7 +307,10 @@ def dispatch_run(run_id: int, outlines: list[dict[str, Any] | None]) -> list[tup
             settings=conf.to_dict(), keys={"leftover": leftover})
         MatchRun.objects.filter(pk=run_id).update(
             parts_total=len(payloads), demand_quantity=sum(o["demand"] for o in done))
-        _add_stages(run_id, [("load", stages["load"]), ("prepare", stages["prepare"])], progress=PREPARED)
+        # load and prepare: seconds summed over the categories' tasks; "prepare wall": from the start to here
+        wall = (timezone.now() - run.started_at).total_seconds() if run.started_at else 0.0
+        _add_stages(run_id, [("load", stages["load"]), ("prepare", stages["prepare"]), ("prepare wall", wall)],
+                    progress=PREPARED)
     # largest first: the workers' last groups are small ones, so none waits long for another at the end
     order = sorted(range(len(payloads)), key=lambda i: (-groups[i]["size"], i))
     return [(payloads[i], conf.time_limit_s) for i in order]

@@ -38,7 +38,7 @@ def test_a_run_proposes_allocations_and_reports_its_figures(worker, staff, cante
     assert run.status == MatchRunStatus.SUCCEEDED and run.error == ""
     assert run.progress == 1.0 and run.started_at and run.finished_at
     assert (run.served_quantity, run.demand_quantity, run.gap, run.starved_communities) == (30, 30, 0.0, 0)
-    assert {"load", "prepare", "flow", "merge", "write"} <= {s["name"] for s in run.stages}
+    assert {"load", "prepare", "prepare wall", "flow", "merge", "write"} <= {s["name"] for s in run.stages}
     allocation = Allocation.objects.get()
     assert (allocation.need_id, allocation.resource_id, allocation.quantity) == (need.pk, canteen.pk, 30)
     assert allocation.status == "PROPOSED" and allocation.weekdays == [0, 1, 2, 3, 4]
