@@ -7,8 +7,9 @@ Starts its own PostgreSQL and Redis on free ports (never the machine's shared se
 loads the demo district at `--scale` without the demo's stored slots and bookings (the run reads
 capacity from virtual slots, as beyond the stored horizon), then for each process count starts one
 `celery worker -c N`, queues a district-wide run (`start_match_run`), waits until it ends, and
-prints the run's wall time (queued → finished), its serial part (the prepare and finish tasks'
-stages: outline load, grouping, finish, write), its stages, groups and served/demand, and the load
+prints the run's wall time (queued → finished), its serial part (`serial_s`: the stages outside the
+groups in worker seconds — outline load and grouping summed over the categories' tasks, finish, write;
+`serial_wall_s`: the same on the clock), its stages, groups and served/demand, and the load
 average when it ended. Between runs the results are deleted, so every run solves the same problem
 from scratch.
 """

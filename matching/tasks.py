@@ -11,6 +11,7 @@ Time limits: a part's soft limit sits above its solve limit; a SoftTimeLimitExce
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -38,25 +39,28 @@ def _or_fail(run_id: int, step: Callable[..., T], *args: Any) -> T | None:
 @shared_task(acks_late=True, soft_time_limit=RUN_SOFT_LIMIT_S, time_limit=RUN_HARD_LIMIT_S)
 def prepare_match_run_task(run_id: int) -> int:
     """Starts the run and fans out the outlines of its categories. Returns their number (0: nothing to do)."""
+    started = time.time()
     categories = _or_fail(run_id, runs.start_run, run_id)
     if categories is None:
         return 0
     if not categories:
-        return dispatch_match_run_task([], run_id)
+        return dispatch_match_run_task([], run_id, [], started)
     header = group(outline_match_category_task.s(run_id, category) for category in categories)
-    transaction.on_commit(lambda: chord(header)(dispatch_match_run_task.s(run_id)))
+    transaction.on_commit(lambda: chord(header)(dispatch_match_run_task.s(run_id, categories, started)))
     return len(categories)
 
 
 @shared_task(acks_late=True, soft_time_limit=RUN_SOFT_LIMIT_S, time_limit=RUN_HARD_LIMIT_S)
 def outline_match_category_task(run_id: int, category: str) -> dict[str, Any] | None:
+    """One category's groups and the reasons of its needs in no group (None: the run failed or ended)."""
     return _or_fail(run_id, runs.outline_category, run_id, category)
 
 
 @shared_task(acks_late=True, soft_time_limit=RUN_SOFT_LIMIT_S, time_limit=RUN_HARD_LIMIT_S)
-def dispatch_match_run_task(outlines: list[dict[str, Any] | None], run_id: int) -> int:
+def dispatch_match_run_task(outlines: list[dict[str, Any] | None], run_id: int, categories: list[str],
+                            started: float | None = None) -> int:
     """Freezes the run's input and fans out its groups. Returns their number (0: nothing to solve)."""
-    parts = _or_fail(run_id, runs.dispatch_run, run_id, list(outlines or []))
+    parts = _or_fail(run_id, lambda: runs.dispatch_run(run_id, list(outlines or []), categories, started=started))
     if parts is None:
         return 0
     if not parts:

@@ -108,8 +108,9 @@ class MatchRun(models.Model):
 
 class MatchRunSnapshot(models.Model):
     """What a run's tasks share (JSON): in `problem` its groups (needs' and resources' ids, from the
-    outline read when the run starts; each worker loads its group's data itself), the solver settings,
-    and in `keys` the needs in no group with their reasons; deleted once the results are written."""
+    outlines of its categories; each worker loads its group's data itself), the solver settings, and in
+    `keys` the needs in no group with their reasons and figures. Written once by the dispatch, which it
+    also claims (a redelivered dispatch finds it); deleted once the results are written."""
 
     match_run = models.OneToOneField(MatchRun, models.CASCADE, primary_key=True, related_name="snapshot")
     problem = models.JSONField()

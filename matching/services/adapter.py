@@ -196,8 +196,8 @@ def _previous(need_ids: set[int], of_needs: Any, specs: dict[int, list[WindowSpe
     """The needs' open proposals on blocks of listed resources; `of_needs` selects them in SQL (the ids,
     or a query of a superset). `categories`: `specs` holds only some of those resources (a group's); the
     others' windows are read here."""
-    found = [a for a in Allocation.objects.proposed().filter(need_id__in=of_needs).order_by("id")
-             if a.need_id in need_ids]
+    found = [a for a in Allocation.objects.proposed().filter(need_id__in=of_needs).select_related("resource")
+             .order_by("id") if a.need_id in need_ids]  # the resource: `units` reads its category
     if categories is not None:
         missing = {a.resource_id for a in found} - set(specs)
         if missing:

@@ -226,11 +226,13 @@ def _add_stages(run_id: int, stages: list[tuple[str, float]], progress: float | 
 
 def prepare_run(run_id: int, *, now: dt.datetime | None = None) -> list[tuple[dict[str, Any], float]] | None:
     """The prepare steps in one process (`start_run`, `outline_category` per category, `dispatch_run`):
-    the run's groups, each with its wall-clock safety limit; None when the run is not QUEUED."""
+    the run's groups, each with its wall-clock safety limit; None when the run is not QUEUED, or when
+    `dispatch_run` gives None (the run was failed or reaped meanwhile)."""
+    started = time.time()
     categories = start_run(run_id, now=now)
     if categories is None:
         return None
-    return dispatch_run(run_id, [outline_category(run_id, c) for c in categories])
+    return dispatch_run(run_id, [outline_category(run_id, c) for c in categories], categories, started=started)
 
 
 def start_run(run_id: int, *, now: dt.datetime | None = None) -> list[str] | None:
@@ -277,14 +279,20 @@ def outline_category(run_id: int, category: str) -> dict[str, Any] | None:
             "stages": [("load", t_load), ("prepare", t_prep)]}
 
 
-def dispatch_run(run_id: int, outlines: list[dict[str, Any] | None]) -> list[tuple[dict[str, Any], float]] | None:
-    """Puts the categories' outlines together: freezes the solver's input (`MatchRunSnapshot`) and returns
-    the run's groups, each with its wall-clock safety limit (the answer does not depend on it: a part's
-    CP-SAT budget is deterministic time, from its size), largest first. None when the run is no longer
-    RUNNING, when an outline failed (the run is then FAILED) or when the groups were already dispatched
-    (a redelivered task: the snapshot is the claim)."""
+def dispatch_run(run_id: int, outlines: list[dict[str, Any] | None], categories: list[str], *,
+                 started: float | None = None) -> list[tuple[dict[str, Any], float]] | None:
+    """Puts the outlines of the `categories` that `start_run` named together: freezes the solver's input
+    (`MatchRunSnapshot`) and returns the run's groups, each with its wall-clock safety limit (the answer
+    does not depend on it: a part's CP-SAT budget is deterministic time, from its size), largest first.
+    None when the run is no longer RUNNING, when an outline failed or the outlines are not those of the
+    categories, each once (the run is then FAILED), or when the groups were already dispatched (a
+    redelivered task: the snapshot is the claim). `started`: the epoch seconds the prepare began, for the
+    "prepare wall" stage."""
     if any(o is None for o in outlines):
         fail_run(run_id, "the outline of a category did not finish")
+        return None
+    if sorted(o["category"] for o in outlines if o is not None) != sorted(categories):
+        fail_run(run_id, "the outlines are not those of the run's categories")
         return None
     done = sorted((o for o in outlines if o is not None), key=lambda o: o["category"])
     groups = [g for o in done for g in o["groups"]]  # by category, then first need, as one outline gives
@@ -308,9 +316,8 @@ def dispatch_run(run_id: int, outlines: list[dict[str, Any] | None]) -> list[tup
         MatchRun.objects.filter(pk=run_id).update(
             parts_total=len(payloads), demand_quantity=sum(o["demand"] for o in done))
         # load and prepare: seconds summed over the categories' tasks; "prepare wall": from the start to here
-        wall = (timezone.now() - run.started_at).total_seconds() if run.started_at else 0.0
-        _add_stages(run_id, [("load", stages["load"]), ("prepare", stages["prepare"]), ("prepare wall", wall)],
-                    progress=PREPARED)
+        wall = [("prepare wall", max(0.0, time.time() - started))] if started is not None else []
+        _add_stages(run_id, [("load", stages["load"]), ("prepare", stages["prepare"]), *wall], progress=PREPARED)
     # largest first: the workers' last groups are small ones, so none waits long for another at the end
     order = sorted(range(len(payloads)), key=lambda i: (-groups[i]["size"], i))
     return [(payloads[i], conf.time_limit_s) for i in order]
@@ -338,7 +345,7 @@ def outline_groups(outline: solver.Problem) -> tuple[Grouping, list[int]]:
     n_needs = len(outline.needs)
     need = np.asarray(cs.need, dtype=np.int64)
     res = np.asarray(cs.res, dtype=np.int64) + n_needs  # needs, then resources offset by n_needs
-    graph = coo_matrix((np.ones(len(need), dtype=np.int8), (need, res)), shape=(n_needs + len(outline.resources),) * 2)
+    graph = coo_matrix((np.ones(len(need), dtype=bool), (need, res)), shape=(n_needs + len(outline.resources),) * 2)
     _, label = connected_components(graph, directed=False)
     # a component is named by its first need (its smallest index), as the groups are ordered by it
     first_need = np.full(label.max(initial=0) + 1, n_needs, dtype=np.int64)

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import time
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from marketplace.demo.district import generate
 from matching import solver
@@ -118,7 +121,7 @@ def test_outlines_per_category_give_the_groups_of_one_outline_of_the_whole_run()
     counts = [adapter.scope_needs(run).filter(category=c).count() for c in categories]
     assert counts == sorted(counts, reverse=True)
     outlines = [runs.outline_category(run.pk, c) for c in categories]
-    parts = runs.dispatch_run(run.pk, outlines)
+    parts = runs.dispatch_run(run.pk, outlines, categories, started=time.time())
     # then: the same groups, indexed in the same order, and the same needs left over
     assert parts is not None and len(parts) == len(whole.groups)
     assert sorted((p["index"], p["category"], p["needs"], p["resources"], p["declined"]) for p, _ in parts) == [
@@ -126,7 +129,9 @@ def test_outlines_per_category_give_the_groups_of_one_outline_of_the_whole_run()
     stored = MatchRunSnapshot.objects.get(match_run=run).keys["leftover"]
     assert sorted(stored["needs"]) == sorted(int(adapter.load_outline(run)[0].needs[n].key[1:]) for n in alone)
     assert len(stored["summaries"]) == len(categories)
-    assert MatchRun.objects.get(pk=run.pk).progress == pytest.approx(0.1)
+    run.refresh_from_db()
+    assert run.progress == pytest.approx(0.1)
+    assert 0 <= {s["name"]: s["seconds"] for s in run.stages}["prepare wall"] < 600
 
 
 def test_a_redelivered_dispatch_does_nothing_and_a_failed_outline_fails_the_run(worker, staff, canteen):
@@ -137,14 +142,40 @@ def test_a_redelivered_dispatch_does_nothing_and_a_failed_outline_fails_the_run(
     assert categories == ["CANTEEN"] and runs.start_run(run.pk) is None  # a redelivered start: nothing
     outlines = [runs.outline_category(run.pk, c) for c in categories]
     # when: the dispatch runs twice (a redelivered task)
-    first, second = runs.dispatch_run(run.pk, outlines), runs.dispatch_run(run.pk, outlines)
+    first, second = runs.dispatch_run(run.pk, outlines, categories), runs.dispatch_run(run.pk, outlines, categories)
     # then: the snapshot claimed the first; the second fans nothing out
     assert first is not None and len(first) == 1 and second is None
     assert MatchRunSnapshot.objects.filter(match_run=run).count() == 1
     assert MatchRun.objects.get(pk=run.pk).parts_total == 1
     # and: another run whose outline of a category failed (None) ends FAILED without a snapshot
     other = MatchRun.objects.create(status=MatchRunStatus.RUNNING, created_at=NOW, horizon_start=NOW.date())
-    assert runs.dispatch_run(other.pk, [*outlines, None]) is None
+    assert runs.dispatch_run(other.pk, [*outlines, None], [*categories, "HALL"]) is None
     other.refresh_from_db()
     assert other.status == MatchRunStatus.FAILED and "outline" in other.error
     assert not MatchRunSnapshot.objects.filter(match_run=other).exists()
+    # and: one whose outlines are not those of its categories (one missing) ends FAILED too
+    third = MatchRun.objects.create(status=MatchRunStatus.RUNNING, created_at=NOW, horizon_start=NOW.date())
+    assert runs.dispatch_run(third.pk, outlines, [*categories, "HALL"]) is None
+    third.refresh_from_db()
+    assert third.status == MatchRunStatus.FAILED and "categories" in third.error
+    assert not MatchRunSnapshot.objects.filter(match_run=third).exists()
+
+
+def test_the_outline_reads_previous_proposals_with_their_resources_in_one_query(worker, staff, canteen):
+    # given: a first run's three open proposals (one per need)
+    for quantity in (10, 12, 14):
+        lunch_need(worker, quantity=quantity)
+    first = start_match_run(actor=staff, now=NOW)
+    parts = prepare_run(first.pk)
+    assert parts is not None
+    assert finish_run(first.pk, [solve_run_part(first.pk, part, seconds) for part, seconds in parts])
+    assert Allocation.objects.proposed().count() == 3
+    second = start_match_run(actor=staff, now=NOW)
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        outline, _keys = adapter.load_outline(second)
+    # then: the previous proposals are in, their units read without one query per proposal
+    assert len(outline.previous) == 3
+    lazy = [q["sql"] for q in queries.captured_queries
+            if 'FROM "marketplace_resource"' in q["sql"] and '"marketplace_resource"."id" = ' in q["sql"]]
+    assert lazy == []
