@@ -71,15 +71,21 @@ def need_days(problem: Problem, need: Need) -> tuple[int, ...]:
     """The need's occurrence day keys in the horizon (weekdays without a horizon)."""
     if problem.horizon_start is None or problem.horizon_end is None:
         return tuple(sorted(set(need.weekdays)))
-    return _days_between(max(problem.horizon_start, need.starts_on or ""),
-                         min(problem.horizon_end, need.ends_on or problem.horizon_end), need.weekdays)
+    lo, hi = _date(problem.horizon_start), _date(problem.horizon_end)
+    if need.starts_on:
+        lo = max(lo, _date(need.starts_on))
+    if need.ends_on:
+        hi = min(hi, _date(need.ends_on))
+    return _days_between(lo, hi, need.weekdays)
+
+
+_date = functools.lru_cache(maxsize=4096)(dt.date.fromisoformat)
 
 
 @functools.lru_cache(maxsize=4096)
-def _days_between(lo: str, hi: str, weekdays: tuple[int, ...]) -> tuple[int, ...]:
-    """Ordinals of the dates lo..hi (ISO, inclusive) on the weekdays; needs share a few patterns, so a
+def _days_between(first: dt.date, last: dt.date, weekdays: tuple[int, ...]) -> tuple[int, ...]:
+    """Ordinals of the dates first..last (inclusive) on the weekdays; needs share a few patterns, so a
     city-scale problem computes each once."""
-    first, last = dt.date.fromisoformat(lo), dt.date.fromisoformat(hi)
     wd = set(weekdays)
     return tuple(o for o in range(first.toordinal(), last.toordinal() + 1) if dt.date.fromordinal(o).weekday() in wd)
 
