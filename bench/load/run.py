@@ -140,6 +140,8 @@ def run_mixed(cluster: Cluster, *, users: int, run_time: int, residents: int, we
         figures["cancelled"] = one(db, "SELECT count(*) FROM booking_booking WHERE status = 'CANCELLED'")
         figures["counters_agree"] = counters_agree(db)
         figures["server_500s"] = web.output().count('" 500 ')
+        # workers started, the first web_workers included: gunicorn replaces one after max_requests
+        figures["worker_boots"] = web.output().count("Booting worker")
         return figures
     finally:
         stack_cleanup(web)

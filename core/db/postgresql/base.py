@@ -6,6 +6,14 @@ subclass, it cannot use the C implementation that psycopg-binary provides, and p
 costs about 6 µs per value: a week of 20 canteens' slots (1,120 instants) spent a fifth of its
 request there (docs/BENCHMARKS.md, "The request path").
 
+The health check (CONN_HEALTH_CHECKS) is Django's, without its round trip when the answer is plain:
+Django sends `SELECT 1` on the first use of a persistent connection in each request, a statement of
+its own for every API request. A connection that is idle, not broken and whose socket has nothing to
+read is used as it is: when the server restarts or ends a session it sends its reason and closes the
+socket, which then polls readable, and only then (or when poll is not available) does `SELECT 1` decide.
+A server that vanishes without a word fails the request's first statement instead, as it would fail
+the check's; Django closes such a connection after the request (`close_if_unusable_or_obsolete`).
+
 When Django's connection zone is UTC (USE_TZ without a per-database TIME_ZONE: always here) the C
 loader already returns what Django's does — the session's TimeZone is UTC (Django sets it when it
 connects), so values come back with `datetime.timezone.utc` — so this backend registers the C loader
@@ -18,11 +26,12 @@ its C part) keeps Django's loader. ENGINE `core.db.postgresql` (config/settings.
 from __future__ import annotations
 
 import datetime as dt
+import select
 from functools import lru_cache
 from typing import Any
 
 from django.db.backends.postgresql import base
-from psycopg import adapt
+from psycopg import adapt, pq
 from psycopg.types.datetime import TimestamptzLoader
 
 try:
@@ -54,3 +63,22 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if CTimestamptzLoader is not None and self.timezone == dt.UTC and "context" in params:
             params["context"] = fast_adapters(params["context"])
         return params
+
+    def close_if_health_check_failed(self) -> None:
+        if self.connection is not None and self.health_check_enabled and not self.health_check_done \
+                and not self.pool and quiet(self.connection):
+            self.health_check_done = True
+            return
+        super().close_if_health_check_failed()
+
+
+def quiet(connection: Any) -> bool:
+    """True when `connection` (psycopg) is open, idle outside a transaction and the server has sent
+    nothing since its last answer: usable without asking it."""
+    if connection.closed or connection.broken or not hasattr(select, "poll"):
+        return False
+    if connection.info.transaction_status != pq.TransactionStatus.IDLE:
+        return False
+    poller = select.poll()
+    poller.register(connection.fileno(), select.POLLIN | select.POLLPRI)
+    return not poller.poll(0)  # readable (a message, end of file) or an error/hang-up event: ask
