@@ -65,8 +65,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
         return params
 
     def close_if_health_check_failed(self) -> None:
-        if self.connection is not None and self.health_check_enabled and not self.health_check_done \
-                and not self.pool and quiet(self.connection):
+        # Django calls this before every cursor: the cheap tests first, as its own method orders them
+        checking = self.health_check_enabled and not self.health_check_done  # type: ignore[attr-defined,has-type]
+        if checking and self.connection is not None and not self.pool and quiet(self.connection):
             self.health_check_done = True
             return
         super().close_if_health_check_failed()
