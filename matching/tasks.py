@@ -45,15 +45,16 @@ def prepare_match_run_task(run_id: int) -> int:
         return 0
     if not categories:
         return dispatch_match_run_task([], run_id, [], started)
-    header = group(outline_match_category_task.s(run_id, category) for category in categories)
+    header = group(outline_match_category_task.s(run_id, category, len(categories)) for category in categories)
     transaction.on_commit(lambda: chord(header)(dispatch_match_run_task.s(run_id, categories, started)))
     return len(categories)
 
 
 @shared_task(acks_late=True, soft_time_limit=RUN_SOFT_LIMIT_S, time_limit=RUN_HARD_LIMIT_S)
-def outline_match_category_task(run_id: int, category: str) -> dict[str, Any] | None:
-    """One category's groups and the reasons of its needs in no group (None: the run failed or ended)."""
-    return _or_fail(run_id, runs.outline_category, run_id, category)
+def outline_match_category_task(run_id: int, category: str, of: int = 1) -> dict[str, Any] | None:
+    """One category's groups and the reasons of its needs in no group (None: the run failed or ended);
+    `of`: the run's number of categories, for its progress."""
+    return _or_fail(run_id, lambda: runs.outline_category(run_id, category, of=of))
 
 
 @shared_task(acks_late=True, soft_time_limit=RUN_SOFT_LIMIT_S, time_limit=RUN_HARD_LIMIT_S)

@@ -62,7 +62,7 @@ from . import adapter, notify
 PREPARE_TASK = "matching.tasks.prepare_match_run_task"
 log = logging.getLogger(__name__)
 HORIZON_MIN, HORIZON_MAX, HORIZON_DEFAULT = 1, 90, 28
-PREPARED, PARTS_SHARE = 0.1, 0.8
+STARTED, PREPARED, PARTS_SHARE = 0.02, 0.1, 0.8  # progress: started, dispatched, the parts' share
 SNAPSHOT_KEPT = dt.timedelta(days=7)  # a failed run's input is kept this long, to look into
 
 
@@ -232,7 +232,8 @@ def prepare_run(run_id: int, *, now: dt.datetime | None = None) -> list[tuple[di
     categories = start_run(run_id, now=now)
     if categories is None:
         return None
-    return dispatch_run(run_id, [outline_category(run_id, c) for c in categories], categories, started=started)
+    outlines = [outline_category(run_id, c, of=len(categories)) for c in categories]
+    return dispatch_run(run_id, outlines, categories, started=started)
 
 
 def start_run(run_id: int, *, now: dt.datetime | None = None) -> list[str] | None:
@@ -241,16 +242,17 @@ def start_run(run_id: int, *, now: dt.datetime | None = None) -> list[str] | Non
     redelivered task) — nothing is done then."""
     now = now or timezone.now()
     if not MatchRun.objects.filter(pk=run_id, status=MatchRunStatus.QUEUED).update(
-            status=MatchRunStatus.RUNNING, started_at=now, heartbeat_at=now, progress=0.02):
+            status=MatchRunStatus.RUNNING, started_at=now, heartbeat_at=now, progress=STARTED):
         return None
     run_changed(run_id)
     counts = adapter.scope_needs(MatchRun.objects.get(pk=run_id)).values("category").annotate(n=Count("id"))
     return [c["category"] for c in sorted(counts, key=lambda c: (-c["n"], c["category"]))]
 
 
-def outline_category(run_id: int, category: str) -> dict[str, Any] | None:
+def outline_category(run_id: int, category: str, *, of: int = 1) -> dict[str, Any] | None:
     """One category's groups, from its outline (needs, resources, windows, declined pairs; no free
-    capacity), and the reasons of its needs in no group. None when the run is no longer RUNNING.
+    capacity), and the reasons of its needs in no group. None when the run is no longer RUNNING. The
+    run's progress moves by its share of the outline (one of `of` categories) and its heartbeat with it.
 
     A group is a connected component of the outline's candidate graph (candidates never cross categories),
     named by its needs' and resources' ids. Every candidate of the real problem is one of the outline's, so
@@ -271,6 +273,11 @@ def outline_category(run_id: int, category: str) -> dict[str, Any] | None:
         _, unserved = adapter.rows_of([], reasons.explain(outline, groups.cs, [], only=set(alone)), keys)
         lone = dataclasses.replace(outline, needs=tuple(outline.needs[n] for n in alone))
         t_prep = time.perf_counter() - t
+    # below PREPARED, which only the dispatch sets (a redelivered outline may count twice: it stays below)
+    step = (PREPARED - STARTED) / max(of, 1)
+    if MatchRun.objects.filter(pk=run_id, status=MatchRunStatus.RUNNING).update(
+            heartbeat_at=timezone.now(), progress=Least(F("progress") + Value(step), Value(PREPARED - 0.005))):
+        run_changed(run_id)
     return {"category": category, "demand": sum(n.units for n in outline.needs),
             "groups": [{"category": g.category, "needs": g.need_ids, "resources": g.resource_ids,
                         "declined": g.declined, "size": g.size} for g in groups.groups],

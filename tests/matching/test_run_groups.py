@@ -120,7 +120,11 @@ def test_outlines_per_category_give_the_groups_of_one_outline_of_the_whole_run()
     assert categories is not None and len(categories) > 2
     counts = [adapter.scope_needs(run).filter(category=c).count() for c in categories]
     assert counts == sorted(counts, reverse=True)
-    outlines = [runs.outline_category(run.pk, c) for c in categories]
+    outlines, progress = [], []
+    for c in categories:  # each outline moves the run's progress by its share, below the dispatch's
+        outlines.append(runs.outline_category(run.pk, c, of=len(categories)))
+        progress.append(MatchRun.objects.get(pk=run.pk).progress)
+    assert runs.STARTED < progress[0] and progress == sorted(set(progress)) and progress[-1] < runs.PREPARED
     parts = runs.dispatch_run(run.pk, outlines, categories, started=time.time())
     # then: the same groups, indexed in the same order, and the same needs left over
     assert parts is not None and len(parts) == len(whole.groups)
