@@ -273,9 +273,10 @@ def outline_category(run_id: int, category: str, *, of: int = 1) -> dict[str, An
         _, unserved = adapter.rows_of([], reasons.explain(outline, groups.cs, [], only=set(alone)), keys)
         lone = dataclasses.replace(outline, needs=tuple(outline.needs[n] for n in alone))
         t_prep = time.perf_counter() - t
-    # below PREPARED, which only the dispatch sets (a redelivered outline may count twice: it stays below)
+    # below PREPARED, which only the dispatch sets; never backwards (an outline redelivered after the
+    # dispatch finds the progress at PREPARED or beyond and leaves it)
     step = (PREPARED - STARTED) / max(of, 1)
-    if MatchRun.objects.filter(pk=run_id, status=MatchRunStatus.RUNNING).update(
+    if MatchRun.objects.filter(pk=run_id, status=MatchRunStatus.RUNNING, progress__lt=PREPARED - 0.005).update(
             heartbeat_at=timezone.now(), progress=Least(F("progress") + Value(step), Value(PREPARED - 0.005))):
         run_changed(run_id)
     return {"category": category, "demand": sum(n.units for n in outline.needs),

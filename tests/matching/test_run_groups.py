@@ -126,6 +126,8 @@ def test_outlines_per_category_give_the_groups_of_one_outline_of_the_whole_run()
         progress.append(MatchRun.objects.get(pk=run.pk).progress)
     assert runs.STARTED < progress[0] and progress == sorted(set(progress)) and progress[-1] < runs.PREPARED
     parts = runs.dispatch_run(run.pk, outlines, categories, started=time.time())
+    runs.outline_category(run.pk, categories[0], of=len(categories))  # redelivered after the dispatch
+    assert MatchRun.objects.get(pk=run.pk).progress == pytest.approx(runs.PREPARED)  # not backwards
     # then: the same groups, indexed in the same order, and the same needs left over
     assert parts is not None and len(parts) == len(whole.groups)
     assert sorted((p["index"], p["category"], p["needs"], p["resources"], p["declined"]) for p, _ in parts) == [

@@ -11,8 +11,9 @@ Django sends `SELECT 1` on the first use of a persistent connection in each requ
 its own for every API request. A connection that is idle, not broken and whose socket has nothing to
 read is used as it is: when the server restarts or ends a session it sends its reason and closes the
 socket, which then polls readable, and only then (or when poll is not available) does `SELECT 1` decide.
-A server that vanishes without a word fails the request's first statement instead, as it would fail
-the check's; Django closes such a connection after the request (`close_if_unusable_or_obsolete`).
+A server that vanishes without a word (no end of file reaches the socket) fails the request's first
+statement instead of the check, and that request answers 503 UNAVAILABLE; Django closes such a
+connection after the request (`close_if_unusable_or_obsolete`) and the next one reconnects.
 
 When Django's connection zone is UTC (USE_TZ without a per-database TIME_ZONE: always here) the C
 loader already returns what Django's does — the session's TimeZone is UTC (Django sets it when it
@@ -58,6 +59,8 @@ def fast_adapters(template: adapt.AdaptersMap) -> adapt.AdaptersMap:
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    health_check_enabled: bool  # set by Django's BaseDatabaseWrapper; not in django-stubs
+    health_check_done: bool
     def get_connection_params(self) -> dict[str, Any]:
         params: dict[str, Any] = super().get_connection_params()
         if CTimestamptzLoader is not None and self.timezone == dt.UTC and "context" in params:
@@ -66,7 +69,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def close_if_health_check_failed(self) -> None:
         # Django calls this before every cursor: the cheap tests first, as its own method orders them
-        checking = self.health_check_enabled and not self.health_check_done  # type: ignore[attr-defined,has-type]
+        checking = self.health_check_enabled and not self.health_check_done
         if checking and self.connection is not None and not self.pool and quiet(self.connection):
             self.health_check_done = True
             return
