@@ -14,6 +14,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
+            "pid": record.process,  # which worker of a web node
         }
         for key in ("run_id", "booking_id", "task_id", "status_code", "path"):
             if hasattr(record, key):
