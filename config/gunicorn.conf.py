@@ -28,16 +28,23 @@ max_requests_jitter = max_requests // 10
 preload_app = os.environ.get("WEB_PRELOAD", "1") != "0"
 
 
+_frozen: list[bool] = []
+
+
 def pre_fork(server: Any, worker: Any) -> None:
     """In the master, before each fork: no database connection may be shared with a worker (nothing at
-    import opens one; this makes sure), and the loaded objects move out of the collector's reach, so a
-    worker's collections do not write to (and copy) the pages it shares with the master."""
+    import opens one; this makes sure), and before the first, the loaded objects move out of the
+    collector's reach, so a worker's collections do not write to (and copy) the pages it shares with the
+    master. Only once: a later freeze would also keep the master's garbage of replaced workers forever
+    (uvicorn's worker object is a reference cycle)."""
     if not server.cfg.preload_app:
         return  # the master has not loaded Django
     from django.db import connections
 
     connections.close_all()
-    gc.freeze()
+    if not _frozen:
+        gc.freeze()
+        _frozen.append(True)
 
 
 accesslog = "-"
