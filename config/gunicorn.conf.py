@@ -39,7 +39,7 @@ def pre_fork(server: Any, worker: Any) -> None:
     (uvicorn's worker object is a reference cycle)."""
     if not server.cfg.preload_app:
         return  # the master has not loaded Django
-    from django.db import connections
+    from django.db import connections  # this file is read before the preload sets Django up
 
     connections.close_all()
     if not _frozen:
