@@ -1,8 +1,8 @@
 """What a server process loads before it accepts its first request (config/wsgi.py, config/asgi.py).
 
 Django imports the URLconf, and with it every view, on the first request, and the GraphQL schema (the
-whole project's types, services and the matcher's modules) on the first operation: about a second of
-CPU that some unlucky request used to wait for in every new web worker. Loaded here instead, once: with
+whole project's types, services and the matcher's modules) on the first operation: 0.7 s of CPU that
+some unlucky request used to wait for in every new web worker. Loaded here instead, once: with
 gunicorn's `preload_app` (config/gunicorn.conf.py) in the master, before the workers are forked from it.
 """
 

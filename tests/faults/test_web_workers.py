@@ -59,7 +59,7 @@ def test_workers_are_forked_loaded_from_the_master_and_their_replacements_serve(
     assert one(db, "SELECT count(*) FROM booking_booking WHERE status = 'CONFIRMED'") == 40
     assert one(db, "SELECT sum(booked) FROM booking_slot") == 40
     workers = [int(p) for p in re.findall(r"Booting worker with pid: (\d+)", output)]
-    assert len(workers) >= 2 + 40 // 5 - 2, output[-3000:]
+    assert len(workers) >= 8, output[-3000:]  # 40 requests, at most 5 to a worker
     # and the project was loaded once, by the master, before any worker was forked
     assert _loaded_by(output) == [web.pid], output[-3000:]
     assert web.pid not in workers
