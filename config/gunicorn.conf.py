@@ -28,9 +28,6 @@ max_requests_jitter = max_requests // 10
 preload_app = os.environ.get("WEB_PRELOAD", "1") != "0"
 
 
-_frozen: list[bool] = []
-
-
 def pre_fork(server: Any, worker: Any) -> None:
     """In the master, before each fork: no database connection may be shared with a worker (nothing at
     import opens one; this makes sure), and before the first, the loaded objects move out of the
@@ -42,9 +39,8 @@ def pre_fork(server: Any, worker: Any) -> None:
     from django.db import connections  # this file is read before the preload sets Django up
 
     connections.close_all()
-    if not _frozen:
+    if not gc.get_freeze_count():
         gc.freeze()
-        _frozen.append(True)
 
 
 accesslog = "-"
